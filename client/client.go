@@ -1,0 +1,299 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Client talks to one CARTO SQL API v3 base URL. It is safe for concurrent use.
+type Client struct {
+	// Queries runs synchronous SQL: /v3/sql/{connection}/query.
+	Queries *QueryService
+	// Jobs submits, inspects, cancels and lists long-running SQL jobs.
+	Jobs *JobService
+
+	baseURL    *url.URL
+	connection string
+	token      TokenSource
+	httpClient *http.Client
+	clientID   string
+	userAgent  string
+	retry      RetryPolicy
+	log        *slog.Logger
+	now        func() time.Time
+}
+
+// New returns a Client for cfg.
+func New(cfg Config) (*Client, error) {
+	if cfg.Token == nil {
+		return nil, fmt.Errorf("no CARTO credentials: set %s or %s and %s", EnvAccessToken, EnvClientID, EnvClientSecret)
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	base, err := parseBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", EnvBaseURL, err)
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = defaultHTTPClient()
+	}
+	if cfg.ClientID == "" {
+		cfg.ClientID = DefaultClientID
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "carto-mcp"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	c := &Client{
+		baseURL:    base,
+		connection: cfg.Connection,
+		token:      cfg.Token,
+		httpClient: cfg.HTTPClient,
+		clientID:   cfg.ClientID,
+		userAgent:  cfg.UserAgent,
+		retry:      cfg.Retry.withDefaults(),
+		log:        cfg.Logger,
+		now:        time.Now,
+	}
+	c.Queries = &QueryService{c: c}
+	c.Jobs = &JobService{c: c}
+	return c, nil
+}
+
+// DefaultConnection is the connection used when a call names none ("" if unset).
+func (c *Client) DefaultConnection() string { return c.connection }
+
+// BaseURL is the API base URL the client calls.
+func (c *Client) BaseURL() string { return c.baseURL.String() }
+
+// defaultHTTPClient bounds connection set-up but not the response: a query may take
+// CARTO's full minute, and each call's context carries its own deadline.
+func defaultHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = 15 * time.Second
+	t.MaxIdleConnsPerHost = 16
+	return &http.Client{Transport: t}
+}
+
+// resolveConnection picks the call's connection or the default.
+func (c *Client) resolveConnection(conn string) (string, error) {
+	if conn = strings.TrimSpace(conn); conn != "" {
+		return conn, nil
+	}
+	if c.connection != "" {
+		return c.connection, nil
+	}
+	return "", ErrNoConnection
+}
+
+// call is one logical API call, possibly sent several times.
+type call struct {
+	op         string // for errors and logs: "run query", ...
+	connection string
+	method     string
+	segments   []string // path segments after the base URL, escaped one by one
+	query      url.Values
+	body       []byte
+	bodyType   string
+	// idempotent calls may be repeated after any retryable failure; others only when
+	// the request certainly never reached the server.
+	idempotent bool
+}
+
+func (c *Client) url(cl *call) *url.URL {
+	u := *c.baseURL
+	var raw strings.Builder
+	raw.WriteString(strings.TrimRight(u.Path, "/"))
+	for _, s := range cl.segments {
+		raw.WriteByte('/')
+		raw.WriteString(url.PathEscape(s))
+	}
+	u.RawPath = raw.String()
+	u.Path, _ = url.PathUnescape(u.RawPath)
+	q := url.Values{}
+	for k, v := range cl.query {
+		q[k] = v
+	}
+	q.Set("client", c.clientID)
+	u.RawQuery = q.Encode()
+	return &u
+}
+
+// do sends cl, retrying as its kind allows, and returns a 2xx response whose body
+// the caller must close. Any other outcome is an error: *APIError for a non-2xx
+// answer, a wrapped context or network error otherwise.
+func (c *Client) do(ctx context.Context, cl *call) (*http.Response, error) {
+	refreshed := false
+	for attempt := 1; ; attempt++ {
+		resp, reached, err := c.send(ctx, cl, attempt)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, c.wrap(cl, ctx.Err())
+			}
+			var te *tokenError
+			if errors.As(err, &te) && !IsRetryable(te.err) {
+				// No token, or a rejected OAuth client: asking again will not help.
+				return nil, c.wrap(cl, err)
+			}
+			if (cl.idempotent || !reached) && attempt < c.retry.MaxAttempts {
+				if werr := c.wait(ctx, c.backoff(attempt)); werr != nil {
+					return nil, c.wrap(cl, werr)
+				}
+				continue
+			}
+			return nil, c.wrap(cl, err)
+		}
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			return resp, nil
+		}
+
+		body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		resp.Body.Close()
+		if readErr != nil && ctx.Err() != nil {
+			return nil, c.wrap(cl, ctx.Err())
+		}
+		apiErr := newAPIError(cl.op, cl.connection, resp, body, c.now())
+
+		// A 401 with a refreshable token usually means it expired early: fetch a new
+		// one once. CARTO rejected the request before running it, so any call may repeat.
+		if resp.StatusCode == http.StatusUnauthorized && !refreshed {
+			if rts, ok := c.token.(RefreshableTokenSource); ok {
+				refreshed = true
+				rts.Invalidate(bearer(resp.Request))
+				attempt--
+				continue
+			}
+		}
+		if !cl.idempotent || !apiErr.Temporary() || attempt >= c.retry.MaxAttempts {
+			return nil, apiErr
+		}
+		delay := c.backoff(attempt)
+		if apiErr.RetryAfter > 0 {
+			if apiErr.RetryAfter > c.retry.MaxDelay {
+				return nil, apiErr // longer than we are willing to hold a tool call
+			}
+			delay = apiErr.RetryAfter
+		}
+		if dl, ok := ctx.Deadline(); ok && c.now().Add(delay).After(dl) {
+			return nil, apiErr // waiting would outlive the caller; report the real cause
+		}
+		if werr := c.wait(ctx, delay); werr != nil {
+			// Keep both: the caller's cancellation or deadline (errors.Is) and the
+			// answer that was being retried (errors.As *APIError).
+			return nil, fmt.Errorf("%w (stopped waiting to retry: %w)", apiErr, werr)
+		}
+	}
+}
+
+// send makes one attempt. reached reports whether a connection to the server was
+// obtained, i.e. whether the request may have been seen by it.
+func (c *Client) send(ctx context.Context, cl *call, attempt int) (resp *http.Response, reached bool, err error) {
+	tok, err := c.token.Token(ctx)
+	if err != nil {
+		return nil, false, &tokenError{err}
+	}
+	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { reached = true }}
+	var body io.Reader
+	if cl.body != nil {
+		body = bytes.NewReader(cl.body)
+	}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), cl.method, c.url(cl).String(), body)
+	if err != nil {
+		return nil, false, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if cl.bodyType != "" {
+		req.Header.Set("Content-Type", cl.bodyType)
+	}
+
+	start := c.now()
+	resp, err = c.httpClient.Do(req)
+	attrs := []slog.Attr{
+		slog.String("op", cl.op), slog.String("method", cl.method), slog.String("path", req.URL.Path),
+		slog.Int("attempt", attempt), slog.Duration("elapsed", c.now().Sub(start)),
+	}
+	if err != nil {
+		err = redactURLError(err)
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			// net/http's bare "EOF": the server or a proxy dropped the connection.
+			err = fmt.Errorf("the connection was closed before a response arrived: %w", err)
+		}
+		c.log.LogAttrs(ctx, slog.LevelDebug, "carto request failed", append(attrs, slog.String("error", err.Error()))...)
+		return nil, reached, err
+	}
+	c.log.LogAttrs(ctx, slog.LevelDebug, "carto request", append(attrs, slog.Int("status", resp.StatusCode))...)
+	return resp, true, nil
+}
+
+// tokenError is a failure of the token source, before any request was sent.
+type tokenError struct{ err error }
+
+func (e *tokenError) Error() string { return "getting a CARTO token: " + e.err.Error() }
+func (e *tokenError) Unwrap() error { return e.err }
+
+func bearer(req *http.Request) string {
+	if req == nil {
+		return ""
+	}
+	return strings.TrimPrefix(req.Header.Get("Authorization"), "Bearer ")
+}
+
+// backoff is capped exponential with equal jitter: half fixed, half random, so
+// retries from many callers spread out but never collapse to zero.
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.retry.BaseDelay << (attempt - 1)
+	if d <= 0 || d > c.retry.MaxDelay {
+		d = c.retry.MaxDelay
+	}
+	half := d / 2
+	return half + rand.N(half+1)
+}
+
+func (c *Client) wait(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// wrap prefixes err with the call's operation and connection.
+func (c *Client) wrap(cl *call, err error) error {
+	if cl.connection != "" {
+		return fmt.Errorf("carto: %s on connection %q: %w", cl.op, cl.connection, err)
+	}
+	return fmt.Errorf("carto: %s: %w", cl.op, err)
+}
+
+// IsRetryable reports whether err is a failure that may go away if the same call
+// is made again later: a temporary HTTP status, a network error or a timeout.
+func IsRetryable(err error) bool {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Temporary()
+	}
+	var netErr net.Error
+	var authErr temporaryAuthError
+	return errors.As(err, &netErr) || errors.As(err, &authErr) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrTruncatedResponse) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) // a dropped connection
+}
