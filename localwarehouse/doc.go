@@ -1,0 +1,213 @@
+// Package localwarehouse is an embedded, offline stand-in for CARTO: an
+// in-process warehouse on DuckDB that serves the CARTO SQL API v3
+// (/v3/sql/...) with demo data, so the MCP server can run without a CARTO
+// account. It implements the contract in shared/carto/contract.md; where the
+// contract leaves a detail open, the choice made here is documented below.
+//
+//	w, err := localwarehouse.New(ctx, localwarehouse.Options{})
+//	...
+//	defer w.Close()
+//	http.ListenAndServe("127.0.0.1:8090", w.Handler())
+//
+// # Connection and names
+//
+// The warehouse serves exactly one connection, Options.Connection (default
+// DefaultConnection, "carto_local"). The connection name is also the name of
+// the DuckDB catalog (database) holding the data, so tables are addressed
+// with three-part names, like in CARTO's Snowflake and PostgreSQL
+// connections:
+//
+//	SELECT name, population FROM carto_local.demo.cities ORDER BY population DESC LIMIT 5
+//
+// Every query starts in that catalog, so demo.cities works too. DuckDB's
+// default "memory" catalog is detached: the connection's catalog is the only
+// place tables can go. Any other connection name in a URL gets a 404.
+//
+// # Endpoints
+//
+//	GET  /v3/sql/{connection}/query?q=SQL[&queryParameters=JSON]
+//	POST /v3/sql/{connection}/query  {"q": SQL, "queryParameters": JSON}  (or form-encoded q=...)
+//	POST /v3/sql/{connection}/job    {"query": SQL, "queryParameters": JSON, "metadata": {...}}  -> 201 Created
+//	GET  /v3/sql/{connection}/job/{jobId}
+//	DELETE /v3/sql/{connection}/job/{jobId}
+//	GET  /v3/sql/jobs                -> JSON array of the pending and running jobs
+//
+// A query response is
+//
+//	{"schema":[{"name":"city","type":"string"},...],"rows":[{"city":"Tokyo",...},...],
+//	 "meta":{"cacheHit":false,"location":"local","totalBytesProcessed":"0"}}
+//
+// with "schema" before "rows", so that a streaming client learns the column
+// order and types first, and with every row's keys in column order. Columns
+// with duplicate names (SELECT 1 AS a, 2 AS a) are renamed a, a_1, as DuckDB
+// does for subqueries, because JSON objects cannot hold both. A script of
+// several statements separated by ";" runs in order and returns the result
+// of the last one.
+//
+// Every request runs on a fresh DuckDB connection, so session state (USE,
+// SET, BEGIN, temporary tables) never leaks from one request to the next,
+// just as each CARTO API call is independent.
+//
+// # Types
+//
+// DuckDB types map to CARTO's schema types as follows:
+//
+//	number     TINYINT, SMALLINT, INTEGER, their unsigned forms, FLOAT, DOUBLE, DECIMAL
+//	bigint     BIGINT, UBIGINT, HUGEINT, UHUGEINT, BIGNUM
+//	string     VARCHAR, ENUM, UUID, BLOB (base64), BIT, INTERVAL (ISO 8601 duration, e.g. "P1DT2H")
+//	geometry   GEOMETRY, and VARCHAR columns named by the geometry convention (below)
+//	timestamp  TIMESTAMP[_S|_MS|_NS], TIMESTAMPTZ, DATE, TIME, TIMETZ
+//	object     LIST, ARRAY, STRUCT, MAP, JSON
+//	boolean    BOOLEAN
+//	variant    UNION
+//	unknown    anything else
+//
+// Numbers are written as exact JSON number literals: BIGINT and HUGEINT
+// values digit for digit (never through float64), DECIMAL values from their
+// unscaled integer with their scale kept (12.30 stays 12.30). NaN and
+// infinities become null, as JSON.stringify does in CARTO's Node.js API.
+// TIMESTAMP, TIMESTAMPTZ and DATE values are RFC 3339 date-times in UTC
+// ("2021-03-04T05:06:07.123456Z", a DATE as "2021-03-04T00:00:00Z"; a
+// TIMESTAMP without time zone is read as UTC); TIME and TIMETZ are RFC 3339
+// partial times ("05:06:07", "05:06:07+02:00"). STRUCT values come from the
+// driver as Go maps, so their keys are sorted rather than in declared order;
+// a MAP with string keys becomes a JSON object, any other MAP an array of
+// {"key","value"} entries. DuckDB's VARIANT type cannot be read by the
+// driver and fails the query: cast it first.
+//
+// # Geometry
+//
+// DuckDB's spatial extension is not available offline, so geometries are
+// handled without it, in one of two ways:
+//
+//   - By name: a VARCHAR column named geom, the_geom, geometry, or ending in
+//     _geom (case-insensitive) holds WKT text and is reported as
+//     "geometry". This is how the demo tables store their geometries, and
+//     the way to mark a column of your own: name it, or alias it in the
+//     query (SELECT wkt AS geom ...).
+//   - By type: DuckDB 1.5 has a GEOMETRY type in its core (no extension
+//     needed) that parses WKT on cast: CREATE TABLE t (g GEOMETRY) and
+//     INSERT ... VALUES ('POINT (1 2)'), or SELECT 'POINT (1 2)'::GEOMETRY.
+//     GEOMETRY columns are reported as "geometry" whatever their name, and
+//     their values are written as WKT in DuckDB's ST_AsText style. ST_AsText
+//     is also available in SQL.
+//
+// A DuckDB user type alias (CREATE TYPE ... AS VARCHAR) cannot serve as a
+// marker: DuckDB resolves it to the base type, and result columns no longer
+// carry the alias name.
+//
+// # Query parameters
+//
+// queryParameters is JSON: a string holding JSON in a GET query string, a
+// JSON value in a POST body. An array binds positionally to $1, $2, ... (or
+// ?). An object binds by name, BigQuery style: @name in the SQL is rewritten
+// to DuckDB's $name by a scanner that leaves string literals, quoted
+// identifiers, comments and dollar-quoted strings alone ($name also works
+// directly). Values are always bound as prepared-statement parameters,
+// never spliced into the SQL text. Integers bind as BIGINT (or a big integer
+// beyond 64 bits), other numbers as DOUBLE, strings as VARCHAR (DuckDB casts
+// them where a DATE or TIMESTAMP is expected), arrays as lists
+// (x = ANY($ids)) and objects as JSON text. With an object, every @name in
+// the SQL must be present (DuckDB would otherwise bind a missing name by
+// position), names must start with a letter, and @ is always a parameter
+// marker: write abs(x), not @x. @@name (a BigQuery system variable) is left
+// alone.
+//
+// # Limits and errors
+//
+// Synchronous queries are cancelled after Options.QueryTimeout (default 60s,
+// CARTO's 1 minute) and refused beyond Options.MaxRows rows (default
+// 200,000); both give a 400 whose hint suggests a job. Jobs have neither
+// limit. The rows of a synchronous result are encoded as they are read
+// and held in a spool (memory up to 4 MiB, then a temporary file) until the
+// result is known to be within MaxRows; only then are the status and the
+// body sent. duckdb-go materializes results inside DuckDB before the first
+// row is readable, so waiting costs little and makes the row-limit error a
+// clean 400 instead of a truncated 200.
+//
+// Errors are JSON in the contract's shape, {"error": "...", "status": N}
+// with an optional "hint": 400 for bad SQL (DuckDB's own message), bad
+// parameters, a bad JSON body, a timeout or too many rows; 401 {"error":
+// "Token not defined"} when a token is required but missing; 403 {"error":
+// "You don't have permissions to read this resource"} for a wrong token;
+// 404 for an unknown connection, job or path; 405 for a wrong method (with
+// an Allow header); 413 for a request body over 1 MiB; 503 while closing.
+//
+// # Jobs
+//
+// Jobs run asynchronously, at most Options.MaxConcurrentJobs at once, in
+// submission order; the rest stay "pending". POST answers 201 Created with
+// the job object (status "pending" as submitted, even if it starts at once):
+//
+//	{"jobId","connection","user","query","status","createdAt","updatedAt","metadata","provider"}
+//
+// Timestamps are RFC 3339 in UTC with milliseconds. "user" is "local".
+// "provider" is {"engine":"duckdb"}, plus "rowsAffected" once a job
+// succeeded. A failed job has "status":"failure" and "error":{"code":
+// "query_error","msg":<DuckDB's message>}.
+//
+// Cancelling (DELETE) dequeues a pending job, or interrupts a running
+// statement through its context (duckdb-go calls duckdb_interrupt). A
+// cancelled job ends as
+//
+//	"status": "failure", "error": {"code": "cancelled", "msg": "Job cancelled by request"}
+//
+// rather than with a status of its own: clients written against CARTO know
+// failure is final, while an unknown status could leave them polling
+// forever. DELETE waits briefly for a running job to stop and returns the
+// job object, normally already in that state; cancelling a finished job
+// changes nothing and returns it as is. Close cancels all jobs the same way
+// (with a message saying the warehouse is shutting down).
+//
+// Finished jobs stay visible for Options.JobRetention (default 1h), and at
+// most Options.MaxFinishedJobs of them (default 1000); older ones answer 404
+// {"error":"Job not found","status":404}. GET /v3/sql/jobs lists only
+// pending and running jobs, oldest first, as a bare JSON array.
+//
+// # Read-only mode and safety
+//
+// With Options.ReadOnly the catalog is attached READ_ONLY, so DuckDB itself
+// refuses INSERT, CREATE, DROP and friends on it: a second wall behind the
+// MCP server's own read-only checks. (An in-memory database cannot be
+// attached read-only, so the demo data is then built in a private temporary
+// file, removed by Close.) What remains writable is scratch space that is
+// never part of the warehouse: temporary tables, which vanish with the
+// request's connection, and in-memory databases a query attaches itself
+// (ATTACH ':memory:' AS scratch), which vanish with the process.
+//
+// Unless Options.AllowExternalAccess is set, DuckDB's external access is
+// disabled (no reading or writing local files, no ATTACH of files, no
+// extension installs) and its configuration locked, because the SQL comes
+// from an AI agent that prompt injection could steer.
+//
+// # Demo data
+//
+// Unless Options.NoDemoData is set, New creates the schema "demo" in well
+// under a second, deterministically (no network, a fixed-seed generator):
+//
+//	demo.countries (151 rows)
+//	  iso_a3 VARCHAR PRIMARY KEY, iso_a2 VARCHAR, name VARCHAR,
+//	  continent VARCHAR   -- Africa, Asia, Europe, North America, Oceania, South America
+//	  population BIGINT   -- approximate, 2023
+//	  geom VARCHAR        -- approximate bounding box, WKT POLYGON, EPSG:4326
+//
+//	demo.cities (313 rows)
+//	  city_id INTEGER PRIMARY KEY, name VARCHAR, country VARCHAR,
+//	  iso_a2 VARCHAR, iso_a3 VARCHAR  -- joins demo.countries
+//	  population BIGINT   -- approximate urban area
+//	  lon DOUBLE, lat DOUBLE,
+//	  geom VARCHAR        -- WKT POINT (lon lat), EPSG:4326
+//
+//	demo.stores (3381 rows, synthetic)
+//	  store_id INTEGER PRIMARY KEY, name VARCHAR,
+//	  category VARCHAR    -- grocery, pharmacy, electronics, apparel, coffee, hardware
+//	  city_id INTEGER, city VARCHAR, iso_a3 VARCHAR,  -- joins demo.cities / demo.countries
+//	  revenue DECIMAL(12,2),  -- yearly
+//	  opened_at DATE,     -- 2005-01-01 .. 2024-12-31
+//	  lon DOUBLE, lat DOUBLE,
+//	  geom VARCHAR        -- WKT POINT, scattered around the store's city
+//
+// With Options.Path the demo schema is created only if the file has none
+// yet, so changes survive restarts (drop the schema to regenerate it); a
+// read-only file is used as it is.
+package localwarehouse
