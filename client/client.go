@@ -13,6 +13,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -32,6 +33,7 @@ type Client struct {
 	retry      RetryPolicy
 	log        *slog.Logger
 	now        func() time.Time
+	slots      chan struct{}
 }
 
 // New returns a Client for cfg.
@@ -58,6 +60,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.MaxConcurrentCalls <= 0 {
+		cfg.MaxConcurrentCalls = 16
+	}
 	c := &Client{
 		baseURL:    base,
 		connection: cfg.Connection,
@@ -68,6 +73,7 @@ func New(cfg Config) (*Client, error) {
 		retry:      cfg.Retry.withDefaults(),
 		log:        cfg.Logger,
 		now:        time.Now,
+		slots:      make(chan struct{}, cfg.MaxConcurrentCalls),
 	}
 	c.Queries = &QueryService{c: c}
 	c.Jobs = &JobService{c: c}
@@ -138,6 +144,35 @@ func (c *Client) url(cl *call) *url.URL {
 // the caller must close. Any other outcome is an error: *APIError for a non-2xx
 // answer, a wrapped context or network error otherwise.
 func (c *Client) do(ctx context.Context, cl *call) (*http.Response, error) {
+	select {
+	case c.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, c.wrap(cl, fmt.Errorf("waiting for one of the %d concurrent CARTO call slots: %w", cap(c.slots), ctx.Err()))
+	}
+	resp, err := c.attempts(ctx, cl)
+	if err != nil {
+		<-c.slots
+		return nil, err
+	}
+	resp.Body = &releasingBody{ReadCloser: resp.Body, release: func() { <-c.slots }}
+	return resp, nil
+}
+
+// releasingBody frees the call's slot when its body is closed, once.
+type releasingBody struct {
+	io.ReadCloser
+	once    sync.Once
+	release func()
+}
+
+func (b *releasingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.release)
+	return err
+}
+
+// attempts sends cl, retrying as its kind allows.
+func (c *Client) attempts(ctx context.Context, cl *call) (*http.Response, error) {
 	refreshed := false
 	for attempt := 1; ; attempt++ {
 		resp, reached, err := c.send(ctx, cl, attempt)

@@ -49,6 +49,11 @@ type Config struct {
 	UserAgent string
 	// Retry bounds the retries of calls that are safe to repeat.
 	Retry RetryPolicy
+	// MaxConcurrentCalls bounds the calls in flight to CARTO at once (default 16),
+	// so many agents on one server cannot flood the account's quota. A call waits
+	// for a slot within its own context; the slot is held until its response body
+	// is closed.
+	MaxConcurrentCalls int
 	// Logger receives one debug line per HTTP attempt. Defaults to a discarding logger.
 	Logger *slog.Logger
 }
