@@ -1,0 +1,195 @@
+package sqlguard
+
+// The word lists the classifier works from. Everything not listed as a read
+// is refused, so these lists only decide the wording of a refusal and the
+// few reads that are allowed; forgetting a write keyword here cannot let it
+// through at the start of a statement.
+
+// category groups the leading keywords of statements that are not reads.
+type category uint8
+
+const (
+	catNone category = iota
+	catWrite
+	catSchema
+	catMove
+	catProcedure
+	catTransaction
+	catSession
+	catScript
+	catMaintenance
+)
+
+var leadsByCategory = map[category][]string{
+	catWrite:  {"INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE", "TRUNCATE", "UNDROP"},
+	catSchema: {"CREATE", "ALTER", "DROP", "RENAME", "COMMENT", "GRANT", "REVOKE", "DENY", "REASSIGN", "SECURITY"},
+	catMove: {"COPY", "UNLOAD", "EXPORT", "IMPORT", "LOAD", "PUT", "GET", "REMOVE", "RM",
+		"ATTACH", "DETACH"},
+	catProcedure:   {"CALL", "EXECUTE", "EXEC", "DO", "PREPARE", "DEALLOCATE"},
+	catTransaction: {"BEGIN", "START", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "END", "ABORT"},
+	catSession:     {"SET", "RESET", "UNSET", "USE", "PRAGMA", "LISTEN", "UNLISTEN", "NOTIFY", "DISCARD"},
+	catScript: {"DECLARE", "ASSERT", "IF", "LOOP", "WHILE", "FOR", "REPEAT", "RAISE", "RETURN", "BREAK",
+		"LEAVE", "CONTINUE", "ITERATE", "LET", "CASE", "EXCEPTION", "OPEN", "FETCH", "CLOSE", "MOVE"},
+	catMaintenance: {"VACUUM", "ANALYZE", "ANALYSE", "OPTIMIZE", "REFRESH", "REINDEX", "CLUSTER", "LOCK",
+		"UNLOCK", "CACHE", "UNCACHE", "MSCK", "FSCK", "RESTORE", "CHECKPOINT", "REORG", "SYNC", "INSTALL"},
+}
+
+// readLeads start statements that can be reads; their bodies are still
+// checked. FROM is a read only where a query may start with it.
+var readLeads = []string{"SELECT", "WITH", "VALUES", "TABLE", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "FROM"}
+
+// bodyWrites are refused anywhere in a statement that starts as a read.
+// INSERT, UPDATE, DELETE and MERGE can run inside a PostgreSQL WITH; the
+// others cannot appear in a real read at all, so seeing one means the
+// statement is not what it looks like (or a name needs quoting).
+var bodyWrites = []string{"INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "CREATE", "ALTER", "DROP",
+	"TRUNCATE", "GRANT", "REVOKE", "CALL", "EXECUTE"}
+
+// dmlWords are the bodyWrites that really run inside a read-looking statement.
+var dmlWords = map[string]bool{"INSERT": true, "UPDATE": true, "DELETE": true, "MERGE": true, "UPSERT": true}
+
+// alsoFunctions are bodyWrites that are also ordinary functions when
+// followed by '(' (Snowflake's INSERT(s, pos, len, t) and TRUNCATE(x, 2)).
+var alsoFunctions = []string{"INSERT", "TRUNCATE"}
+
+// explainOptions may follow EXPLAIN (bare or in parentheses) before the
+// explained statement, across PostgreSQL, Redshift, Databricks, Snowflake
+// and DuckDB.
+var explainOptions = []string{"ANALYZE", "ANALYSE", "VERBOSE", "EXTENDED", "CODEGEN", "COST", "COSTS",
+	"FORMATTED", "USING", "TABULAR", "JSON", "TEXT", "FORMAT", "SETTINGS", "GENERIC_PLAN", "BUFFERS",
+	"SERIALIZE", "WAL", "TIMING", "SUMMARY", "MEMORY"}
+
+// phraseWords extend a leading keyword into the phrase used in messages.
+var phraseWords = map[string]string{"EXECUTE": "IMMEDIATE", "EXPORT": "DATA", "LOAD": "DATA",
+	"START": "TRANSACTION", "BEGIN": "TRANSACTION", "COMMENT": "ON"}
+
+// otherWords are looked up by the classifier in multi-word checks.
+var otherWords = []string{"INTO", "FOR", "UPDATE", "SHARE", "NO", "KEY", "IN", "IDENTIFIER",
+	"IMMEDIATE", "DATA", "TRANSACTION", "ON", "NEXTVAL"}
+
+// effect is a group of functions with side effects, refused when called in
+// a read. The list is deliberately small and cheap: built-ins that write,
+// signal other sessions, change settings or sequences, take locks, or run
+// SQL text we cannot see. It cannot cover user-defined functions.
+type effect struct {
+	what     string
+	names    []string
+	prefixes []string
+}
+
+var effects = []effect{
+	{"ends, cancels or signals other server sessions",
+		[]string{"PG_TERMINATE_BACKEND", "PG_CANCEL_BACKEND", "PG_NOTIFY", "PG_LOG_BACKEND_MEMORY_CONTEXTS"}, nil},
+	{"administers the server (configuration, logs, backups, WAL or replication)",
+		[]string{"PG_RELOAD_CONF", "PG_ROTATE_LOGFILE", "PG_PROMOTE", "PG_SWITCH_WAL", "PG_SWITCH_XLOG",
+			"PG_CREATE_RESTORE_POINT", "PG_START_BACKUP", "PG_STOP_BACKUP", "PG_BACKUP_START", "PG_BACKUP_STOP",
+			"PG_WAL_REPLAY_PAUSE", "PG_WAL_REPLAY_RESUME", "PG_XLOG_REPLAY_PAUSE", "PG_XLOG_REPLAY_RESUME",
+			"PG_CREATE_PHYSICAL_REPLICATION_SLOT", "PG_CREATE_LOGICAL_REPLICATION_SLOT", "PG_DROP_REPLICATION_SLOT",
+			"PG_COPY_PHYSICAL_REPLICATION_SLOT", "PG_COPY_LOGICAL_REPLICATION_SLOT", "PG_LOGICAL_SLOT_GET_CHANGES",
+			"PG_LOGICAL_SLOT_GET_BINARY_CHANGES", "PG_REPLICATION_SLOT_ADVANCE", "PG_LOGICAL_EMIT_MESSAGE",
+			"PG_IMPORT_SYSTEM_COLLATIONS", "PG_STAT_STATEMENTS_RESET", "CHECKPOINT", "FORCE_CHECKPOINT"},
+		[]string{"PG_STAT_RESET", "PG_REPLICATION_ORIGIN_"}},
+	{"writes server files or large objects",
+		[]string{"LOWRITE", "PG_FILE_WRITE", "PG_FILE_RENAME", "PG_FILE_UNLINK", "PG_FILE_SYNC"},
+		[]string{"LO_"}},
+	{"makes the session sleep", []string{"PG_SLEEP", "PG_SLEEP_FOR", "PG_SLEEP_UNTIL"}, nil},
+	{"changes session settings", []string{"SET_CONFIG", "SETSEED"}, nil},
+	{"advances or sets a sequence", []string{"NEXTVAL", "SETVAL"}, nil},
+	{"takes or releases advisory locks", nil, []string{"PG_ADVISORY_", "PG_TRY_ADVISORY_"}},
+	{"runs SQL text that read-only mode cannot inspect, now or later",
+		[]string{"QUERY_TO_XML", "QUERY_TO_XMLSCHEMA", "QUERY_TO_XML_AND_XMLSCHEMA", "CURSOR_TO_XML",
+			"CURSOR_TO_XMLSCHEMA", "EXTERNAL_QUERY", "QUERY", "QUERY_TABLE",
+			"SCHEDULE", "SCHEDULE_IN_DATABASE", "UNSCHEDULE", "ALTER_JOB"}, // pg_cron
+		[]string{"DBLINK", "PG_BACKGROUND_"}},
+	{"exports or imports data through cloud storage or services",
+		[]string{"QUERY_EXPORT_TO_S3", "TABLE_IMPORT_FROM_S3", "INVOKE"}, nil}, // RDS aws_s3, Aurora aws_lambda
+	{"calls arbitrary Java methods", []string{"REFLECT", "JAVA_METHOD", "TRY_REFLECT"}, nil},
+	{"makes HTTP requests", []string{"HTTP_REQUEST"}, nil},
+	{"is a Snowflake system function that can act on the account (cancel queries, abort sessions, " +
+		"send notifications, change settings) and is not on read-only mode's list of read-only SYSTEM$ functions",
+		nil, []string{"SYSTEM$"}},
+}
+
+// readOnlySystemFunctions are Snowflake SYSTEM$ functions known to only
+// report information; every other SYSTEM$ call is refused.
+var readOnlySystemFunctions = []string{"SYSTEM$TYPEOF", "SYSTEM$CLUSTERING_INFORMATION",
+	"SYSTEM$CLUSTERING_DEPTH", "SYSTEM$CLUSTERING_RATIO", "SYSTEM$EXPLAIN_PLAN_JSON",
+	"SYSTEM$EXPLAIN_JSON_TO_TEXT", "SYSTEM$GET_TAG", "SYSTEM$GET_TAG_ON_CURRENT_COLUMN",
+	"SYSTEM$GET_TAG_ON_CURRENT_TABLE", "SYSTEM$ALLOWLIST", "SYSTEM$WHITELIST", "SYSTEM$PIPE_STATUS",
+	"SYSTEM$STREAM_HAS_DATA", "SYSTEM$GET_PREDECESSOR_RETURN_VALUE", "SYSTEM$BEHAVIOR_CHANGE_BUNDLE_STATUS",
+	"SYSTEM$ESTIMATE_QUERY_ACCELERATION", "SYSTEM$ESTIMATE_SEARCH_OPTIMIZATION_COSTS",
+	"SYSTEM$CURRENT_USER_TASK_NAME", "SYSTEM$TASK_RUNTIME_INFO", "SYSTEM$LAST_CHANGE_COMMIT_TIME"}
+
+// wordInfo is everything the classifier knows about one upper-case word.
+type wordInfo struct {
+	canon      string
+	lead       category // refused when it starts a statement
+	read       bool     // may start a read
+	bodyWrite  bool     // refused anywhere in a read
+	alsoFunc   bool     // ...except as a function call
+	explainOpt bool
+	effect     string // side effect when called as a function
+	readOnly   bool   // exempt from the effect prefixes
+}
+
+// vocab maps upper-case words to what is known about them. Keys are ASCII,
+// so a word containing other characters is never a keyword.
+var vocab = map[string]*wordInfo{}
+
+// maxVocabLen bounds the words worth looking up, to keep lookups free of
+// allocations.
+const maxVocabLen = 48
+
+// vocabShape[first letter][length] is true if some vocabulary word has
+// that shape. Most identifiers fail this test, which is cheaper than a map
+// lookup.
+var vocabShape [26][maxVocabLen + 1]bool
+
+type effectPrefix struct{ prefix, what string }
+
+var effectPrefixes []effectPrefix
+
+func entry(w string) *wordInfo {
+	if len(w) > maxVocabLen {
+		panic("sqlguard: vocabulary word too long: " + w)
+	}
+	if vocab[w] == nil {
+		vocab[w] = &wordInfo{canon: w}
+		vocabShape[w[0]-'A'][len(w)] = true
+	}
+	return vocab[w]
+}
+
+func init() {
+	for cat, words := range leadsByCategory {
+		for _, w := range words {
+			entry(w).lead = cat
+		}
+	}
+	for _, w := range readLeads {
+		entry(w).read = true
+	}
+	for _, w := range bodyWrites {
+		entry(w).bodyWrite = true
+	}
+	for _, w := range alsoFunctions {
+		entry(w).alsoFunc = true
+	}
+	for _, w := range explainOptions {
+		entry(w).explainOpt = true
+	}
+	for _, w := range otherWords {
+		entry(w)
+	}
+	for _, e := range effects {
+		for _, w := range e.names {
+			entry(w).effect = e.what
+		}
+		for _, p := range e.prefixes {
+			effectPrefixes = append(effectPrefixes, effectPrefix{p, e.what})
+		}
+	}
+	for _, w := range readOnlySystemFunctions {
+		entry(w).readOnly = true
+	}
+}
