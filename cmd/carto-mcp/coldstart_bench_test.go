@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// BenchmarkStdioColdStart measures what an MCP client waits for when it starts
+// the server: from exec to the answer of the first tools/list, over stdio, with
+// the built binary. Run with -benchtime=20x or more; it reports ms/start.
+func BenchmarkStdioColdStart(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "carto-mcp")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		b.Fatalf("building the binary: %v", err)
+	}
+	handshake := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}` + "\n" +
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}` + "\n" +
+		`{"jsonrpc":"2.0","id":2,"method":"tools/list"}` + "\n"
+
+	for _, mode := range []struct {
+		name string
+		args []string
+		env  []string
+	}{
+		{"carto", nil, []string{"CARTO_API_ACCESS_TOKEN=bench-token", "CARTO_CONNECTION=carto_dw"}},
+		{"local", []string{"--local"}, nil},
+	} {
+		b.Run(mode.name, func(b *testing.B) {
+			for b.Loop() {
+				coldStart(b, bin, mode.args, mode.env, handshake)
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/start")
+		})
+	}
+}
+
+func coldStart(b *testing.B, bin string, args, env []string, handshake string) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.WriteString(stdin, handshake); err != nil {
+		b.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 1<<20), 4<<20)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), `{"jsonrpc":"2.0","id":2,`) {
+			break
+		}
+	}
+	if !strings.Contains(sc.Text(), `"run_query"`) {
+		b.Fatalf("no tools/list answer: %q (%v)", sc.Text(), sc.Err())
+	}
+	stdin.Close()
+	_ = cmd.Wait()
+}

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/carto-mcp/carto-mcp/client"
+	"github.com/carto-mcp/carto-mcp/httpserve"
+	"github.com/carto-mcp/carto-mcp/inproc"
+	"github.com/carto-mcp/carto-mcp/localwarehouse"
+	"github.com/carto-mcp/carto-mcp/tools"
+)
+
+// stdioWorkers is how many tool calls a stdio session runs at once.
+const stdioWorkers = 32
+
+// localBaseURL is never dialled: the in-process transport answers it.
+const localBaseURL = "http://local-warehouse.invalid"
+
+// env is the program's outside world, passed in so tests can drive run.
+type env struct {
+	getenv         func(string) string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	// listening, when set, is told the address the HTTP transports bound.
+	listening func(net.Addr)
+}
+
+// run is the whole program. Logs go to stderr only: on stdio, stdout belongs to
+// the protocol.
+func run(ctx context.Context, args []string, e env) error {
+	getenv, stdin, stdout, stderr := e.getenv, e.stdin, e.stdout, e.stderr
+	cfg, err := parseFlags(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.showVersion {
+		fmt.Fprintln(stdout, "carto-mcp", version)
+		return nil
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+
+	guard, err := queryGuard(cfg)
+	if err != nil {
+		return err
+	}
+	cartoClient, closeBackend, err := newCARTOClient(ctx, cfg, getenv, logger)
+	if err != nil {
+		return err
+	}
+	defer closeBackend()
+
+	mcpServer, deps, err := tools.NewServerWithDeps(tools.Options{
+		Client:         cartoClient,
+		ReadOnly:       cfg.readOnly,
+		QueryGuard:     guard,
+		DefaultRows:    cfg.defaultRows,
+		MaxRows:        cfg.maxRows,
+		MaxTextBytes:   cfg.maxText,
+		CallTimeout:    cfg.callTimeout,
+		MaxWaitSeconds: cfg.maxWait,
+		Context:        ctx,
+		Logger:         logger,
+		Version:        version,
+	})
+	if err != nil {
+		return err
+	}
+	// Deferred after closeBackend, so it runs first: job watchers and tasks stop
+	// before the local warehouse they poll is closed.
+	defer deps.Close()
+	logger.Info("carto-mcp starting", "version", version, "transport", cfg.transport,
+		"backend", backendName(cfg), "connection", cartoClient.DefaultConnection(), "read_only", cfg.readOnly)
+
+	if cfg.transport == "stdio" {
+		stdio := server.NewStdioServer(mcpServer)
+		stdio.SetErrorLogger(log.New(stderr, "carto-mcp: ", log.LstdFlags))
+		// mcp-go runs 5 tool calls at once on stdio by default; a job wait holds
+		// one for up to --max-wait, so leave room for the calls around it.
+		server.WithWorkerPoolSize(stdioWorkers)(stdio)
+		return stdio.Listen(ctx, stdin, stdout)
+	}
+	sec := httpserve.Security{
+		BearerToken:          cfg.httpToken,
+		AllowedOrigins:       splitList(cfg.allowedOrigins),
+		PerRequestCARTOToken: cfg.perRequestToken,
+		WithCARTOToken:       client.ContextWithToken,
+	}
+	if err := httpserve.CheckListenAddr(cfg.addr, sec, cfg.insecureRemote); err != nil {
+		return err
+	}
+	if cfg.insecureRemote && cfg.httpToken == "" && !cfg.perRequestToken {
+		logger.Warn("INSECURE: serving without authentication on a non-loopback address; anyone who reaches it uses your CARTO credentials", "addr", cfg.addr)
+	}
+	front, err := httpserve.New(mcpServer, httpserve.Options{
+		Transport: cfg.transport,
+		Stateless: cfg.stateless,
+		Security:  sec,
+		Logger:    logger,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("--addr %s: %w", cfg.addr, err)
+	}
+	if e.listening != nil {
+		e.listening(ln.Addr())
+	}
+	return front.Serve(ctx, ln)
+}
+
+// newCARTOClient builds the one CARTO client: on the embedded warehouse with
+// --local, otherwise on CARTO with credentials from the environment.
+func newCARTOClient(ctx context.Context, cfg *config, getenv func(string) string, logger *slog.Logger) (*client.Client, func(), error) {
+	if cfg.local.enabled {
+		conn := cfg.connection
+		if conn == "" {
+			conn = localwarehouse.DefaultConnection
+		}
+		wh, err := localwarehouse.New(ctx, localwarehouse.Options{
+			Connection: conn,
+			Path:       cfg.local.path,
+			ReadOnly:   cfg.readOnly,
+			Logger:     logger.With("component", "localwarehouse"),
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("--local: %w", err)
+		}
+		c, err := client.New(client.Config{
+			BaseURL:    localBaseURL,
+			Connection: conn,
+			// The in-process warehouse requires no token; the client always sends one.
+			Token:      client.StaticToken("local"),
+			HTTPClient: &http.Client{Transport: inproc.New(wh.Handler())},
+			Logger:     logger.With("component", "client"),
+			// The warehouse bounds its own work; the bound here is the same as for CARTO.
+			MaxConcurrentCalls: cfg.maxCalls,
+		})
+		if err != nil {
+			wh.Close()
+			return nil, nil, err
+		}
+		return c, func() { wh.Close() }, nil
+	}
+
+	var ccfg client.Config
+	var err error
+	if cfg.perRequestToken {
+		// Each request's own token and nothing else: a shared server never falls
+		// back to server-wide credentials.
+		ccfg = client.Config{
+			BaseURL:    getenv(client.EnvBaseURL),
+			Connection: getenv(client.EnvConnection),
+			Token:      client.RequestTokenSource{},
+		}
+	} else if ccfg, err = client.ConfigFromEnv(getenv, nil); err != nil {
+		return nil, nil, fmt.Errorf("%w (or run with --local to try the embedded demo warehouse)", err)
+	}
+	if cfg.connection != "" {
+		ccfg.Connection = cfg.connection
+	}
+	if cfg.baseURL != "" {
+		ccfg.BaseURL = cfg.baseURL
+	}
+	ccfg.Logger = logger.With("component", "client")
+	ccfg.MaxConcurrentCalls = cfg.maxCalls
+	ccfg.UserAgent = "carto-mcp/" + version
+	c, err := client.New(ccfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, func() {}, nil
+}
+
+func backendName(cfg *config) string {
+	switch {
+	case cfg.local.enabled && cfg.local.path != "":
+		return "local:" + cfg.local.path
+	case cfg.local.enabled:
+		return "local (in-memory demo data)"
+	}
+	return "carto"
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	mcpclient "github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// lockedBuffer is a bytes.Buffer safe to write from the server and read from the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	require.NoError(t, run(context.Background(), []string{"--version"}, env{getenv: func(string) string { return "" }, stdout: &out, stderr: io.Discard}))
+	assert.Equal(t, "carto-mcp dev\n", out.String())
+}
+
+func TestMissingCredentialsNameTheVariablesAndSuggestLocal(t *testing.T) {
+	t.Parallel()
+	err := run(context.Background(), nil, env{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "CARTO_API_ACCESS_TOKEN")
+	assert.Contains(t, err.Error(), "CARTO_CLIENT_ID")
+	assert.Contains(t, err.Error(), "--local")
+}
+
+func TestRemoteListenNeedsAuthentication(t *testing.T) {
+	t.Parallel()
+	err := run(context.Background(), []string{"--local", "--transport", "http", "--addr", "0.0.0.0:0"},
+		env{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "--http-token")
+}
+
+func initialize(t *testing.T, ctx context.Context, c *mcpclient.Client) {
+	t.Helper()
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "cmd-test", Version: "1"}
+	_, err := c.Initialize(ctx, init)
+	require.NoError(t, err)
+}
+
+// exercise lists the tools and runs a query on the demo data through c.
+func exercise(t *testing.T, ctx context.Context, c *mcpclient.Client) {
+	t.Helper()
+	initialize(t, ctx, c)
+	tools, err := c.ListTools(ctx, mcp.ListToolsRequest{})
+	require.NoError(t, err)
+	var names []string
+	for _, tool := range tools.Tools {
+		names = append(names, tool.Name)
+	}
+	assert.ElementsMatch(t, []string{"run_query", "submit_job", "get_job", "cancel_job", "list_jobs"}, names)
+
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "run_query"
+	req.Params.Arguments = map[string]any{"sql": "SELECT count(*) AS n FROM demo.cities", "max_rows": 1}
+	res, err := c.CallTool(ctx, req)
+	require.NoError(t, err)
+	require.False(t, res.IsError, "%v", res.Content)
+	b, err := json.Marshal(res.StructuredContent)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"rows":[[`)
+}
+
+func TestStdioOnLocalWarehouse(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	var stdout, stderr lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--local", "--log-level", "debug"},
+			env{getenv: func(string) string { return "" }, stdin: inR, stdout: io.MultiWriter(outW, &stdout), stderr: &stderr})
+		outW.Close()
+	}()
+
+	c := mcpclient.NewClient(transport.NewIO(outR, inW, io.NopCloser(strings.NewReader(""))))
+	require.NoError(t, c.Start(ctx))
+	exercise(t, ctx, c)
+	require.NoError(t, c.Close())
+	inW.Close() // end of input ends the stdio session
+	require.NoError(t, <-done)
+
+	// stdout belongs to the protocol: every line is a JSON-RPC message.
+	sc := bufio.NewScanner(strings.NewReader(stdout.String()))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	lines := 0
+	for sc.Scan() {
+		var msg map[string]any
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &msg), "non-JSON on stdout: %q", sc.Text())
+		assert.Equal(t, "2.0", msg["jsonrpc"])
+		lines++
+	}
+	assert.Positive(t, lines)
+	assert.Contains(t, stderr.String(), "carto-mcp starting", "logs go to stderr")
+}
+
+func serveHTTP(t *testing.T, args ...string) (string, context.CancelFunc, chan error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"--local", "--addr", "127.0.0.1:0", "--log-level", "warn"}, args...),
+			env{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard,
+				listening: func(a net.Addr) { addrc <- a }})
+	}()
+	select {
+	case a := <-addrc:
+		return "http://" + a.String(), cancel, done
+	case err := <-done:
+		cancel()
+		t.Fatalf("server did not start: %v", err)
+	case <-time.After(time.Minute): // hang guard
+		cancel()
+		t.Fatal("server did not start listening")
+	}
+	return "", nil, nil
+}
+
+func TestStreamableHTTPOnLocalWarehouse(t *testing.T) {
+	t.Parallel()
+	for _, stateless := range []string{"--stateless=false", "--stateless=true"} {
+		base, stop, done := serveHTTP(t, "--transport", "http", stateless)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		c, err := mcpclient.NewStreamableHttpClient(base + "/mcp")
+		require.NoError(t, err)
+		require.NoError(t, c.Start(ctx))
+		exercise(t, ctx, c)
+		require.NoError(t, c.Close())
+		cancel()
+		stop() // graceful shutdown
+		require.NoError(t, <-done)
+	}
+}
+
+func TestSSEOnLocalWarehouse(t *testing.T) {
+	t.Parallel()
+	base, stop, done := serveHTTP(t, "--transport", "sse")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := mcpclient.NewSSEMCPClient(base + "/sse")
+	require.NoError(t, err)
+	require.NoError(t, c.Start(ctx))
+	exercise(t, ctx, c)
+	require.NoError(t, c.Close())
+	stop()
+	require.NoError(t, <-done)
+}
+
+func TestReadOnlyOnLocalWarehouse(t *testing.T) {
+	t.Parallel()
+	base, stop, done := serveHTTP(t, "--transport", "http", "--read-only")
+	defer func() { stop(); require.NoError(t, <-done) }()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := mcpclient.NewStreamableHttpClient(base + "/mcp")
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.Start(ctx))
+	initialize(t, ctx, c)
+
+	tools, err := c.ListTools(ctx, mcp.ListToolsRequest{})
+	require.NoError(t, err)
+	var names []string
+	for _, tool := range tools.Tools {
+		names = append(names, tool.Name)
+		if tool.Name == "run_query" {
+			require.NotNil(t, tool.Annotations.ReadOnlyHint)
+			assert.True(t, *tool.Annotations.ReadOnlyHint)
+		}
+	}
+	assert.ElementsMatch(t, []string{"run_query", "get_job", "list_jobs"}, names)
+
+	query := func(sql string) *mcp.CallToolResult {
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "run_query"
+		req.Params.Arguments = map[string]any{"sql": sql}
+		res, err := c.CallTool(ctx, req)
+		require.NoError(t, err)
+		return res
+	}
+	res := query("SELECT count(*) FROM carto_local.demo.cities")
+	assert.False(t, res.IsError, "%v", res.Content)
+	for _, sql := range []string{
+		"DELETE FROM carto_local.demo.cities",
+		"SELECT 'a;b' AS s; DROP TABLE carto_local.demo.cities",
+		"/* hi */ CREATE TABLE carto_local.demo.x AS SELECT 1",
+		"WITH d AS (DELETE FROM carto_local.demo.cities RETURNING *) SELECT * FROM d",
+	} {
+		res := query(sql)
+		require.True(t, res.IsError, sql)
+		text := res.Content[0].(mcp.TextContent).Text
+		assert.Contains(t, text, "read-only", sql)
+	}
+	// Nothing was written.
+	res = query("SELECT count(*) AS n FROM carto_local.demo.cities")
+	assert.False(t, res.IsError)
+}
+
+func TestBadSQLDialect(t *testing.T) {
+	t.Parallel()
+	err := run(context.Background(), []string{"--local", "--read-only", "--sql-dialect", "cobol"},
+		env{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "--sql-dialect")
+}
