@@ -140,7 +140,7 @@ type CreateJobRequest struct {
 }
 
 // maxJobBody bounds a job or job-list response.
-const maxJobBody = 16 << 20
+const maxJobBody = 4 << 20
 
 // Create submits a job. It is never retried once the request may have reached
 // CARTO: a second POST would start a second job.
