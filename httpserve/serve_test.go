@@ -33,7 +33,9 @@ func echoServer() *server.MCPServer {
 	return s
 }
 
-func withToken(ctx context.Context, tok string) context.Context { return context.WithValue(ctx, tokenKey{}, tok) }
+func withToken(ctx context.Context, tok string) context.Context {
+	return context.WithValue(ctx, tokenKey{}, tok)
+}
 
 // start serves opts on a loopback port and stops it, gracefully, at cleanup.
 func start(t *testing.T, opts Options) string {
