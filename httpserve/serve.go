@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -70,6 +71,8 @@ type Server struct {
 	handler    http.Handler
 	streamable *server.StreamableHTTPServer
 	sse        *server.SSEServer
+	// draining is set once shutdown begins, so /readyz turns load balancers away.
+	draining atomic.Bool
 }
 
 // New builds the handler for mcp over opts.Transport.
@@ -117,6 +120,11 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
+	if s.draining.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, `{"status":"shutting down"}`)
+		return
+	}
 	if s.opts.Ready != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
@@ -168,6 +176,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
+	s.draining.Store(true)
 	sctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
 	defer cancel()
 	if s.streamable != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -225,4 +226,29 @@ func TestUnknownTransport(t *testing.T) {
 	t.Parallel()
 	_, err := New(echoServer(), Options{Transport: "grpc"})
 	require.Error(t, err)
+}
+
+func TestReadyzReportsShutdown(t *testing.T) {
+	t.Parallel()
+	front, err := New(echoServer(), Options{})
+	require.NoError(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	base := "http://" + ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- front.Serve(ctx, ln) }()
+
+	resp, err := http.Get(base + ReadyzPath)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+
+	// After shutdown began, the listener is closed: ask the handler directly.
+	cancel()
+	require.NoError(t, <-done)
+	rec := httptest.NewRecorder()
+	front.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, ReadyzPath, nil))
+	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	assert.Contains(t, rec.Body.String(), "shutting down")
 }
