@@ -99,17 +99,8 @@ func (d *resultDecoder) run() error {
 			if d.stoppedEarly {
 				return d.lookAheadForSchema()
 			}
-		case "schema":
-			if err := d.dec.Decode(&d.schema); err != nil {
-				return err
-			}
-		case "meta":
-			if err := d.readMeta(); err != nil {
-				return err
-			}
 		default:
-			var skip json.RawMessage
-			if err := d.dec.Decode(&skip); err != nil {
+			if err := d.readOtherKey(key); err != nil {
 				return err
 			}
 		}
@@ -254,25 +245,31 @@ func (d *resultDecoder) skimForSchema(budget int64) error {
 		if err != nil {
 			return err
 		}
-		switch key {
-		case "schema":
-			var schema []Column
-			if err := d.dec.Decode(&schema); err != nil {
-				return err
-			}
-			d.schema = schema
-		case "meta":
-			if err := d.readMeta(); err != nil {
-				return err
-			}
-		default:
-			var skip json.RawMessage
-			if err := d.dec.Decode(&skip); err != nil {
-				return err
-			}
+		if err := d.readOtherKey(key); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// readOtherKey reads the value of a top-level key other than "rows": the schema,
+// the meta, or anything else, skipped.
+func (d *resultDecoder) readOtherKey(key string) error {
+	switch key {
+	case "schema":
+		// Decoded aside, so a broken schema leaves none rather than half of one.
+		var schema []Column
+		if err := d.dec.Decode(&schema); err != nil {
+			return err
+		}
+		d.schema = schema
+		return nil
+	case "meta":
+		return d.readMeta()
+	default:
+		var skip json.RawMessage
+		return d.dec.Decode(&skip)
+	}
 }
 
 func (d *resultDecoder) readMeta() error {
