@@ -8,11 +8,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // BenchmarkStdioColdStart measures what an MCP client waits for when it starts
 // the server: from exec to the answer of the first tools/list, over stdio, with
-// the built binary. Run with -benchtime=20x or more; it reports ms/start.
+// the built binary. Run with -benchtime=20x or more; it reports
+// ms/first-tools-list.
 func BenchmarkStdioColdStart(b *testing.B) {
 	bin := filepath.Join(b.TempDir(), "carto-mcp")
 	build := exec.Command("go", "build", "-o", bin, ".")
@@ -33,15 +35,20 @@ func BenchmarkStdioColdStart(b *testing.B) {
 		{"local", []string{"--local"}, nil},
 	} {
 		b.Run(mode.name, func(b *testing.B) {
+			var toFirstAnswer time.Duration
 			for b.Loop() {
-				coldStart(b, bin, mode.args, mode.env, handshake)
+				toFirstAnswer += coldStart(b, bin, mode.args, mode.env, handshake)
 			}
-			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/start")
+			// ns/op also counts the process's exit; this is what a client waits for.
+			b.ReportMetric(float64(toFirstAnswer.Microseconds())/1000/float64(b.N), "ms/first-tools-list")
 		})
 	}
 }
 
-func coldStart(b *testing.B, bin string, args, env []string, handshake string) {
+// coldStart starts the server, and returns the time from exec to the answer of
+// its first tools/list; it then ends the server.
+func coldStart(b *testing.B, bin string, args, env []string, handshake string) time.Duration {
+	start := time.Now()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
 	stdin, err := cmd.StdinPipe()
@@ -66,9 +73,11 @@ func coldStart(b *testing.B, bin string, args, env []string, handshake string) {
 			break
 		}
 	}
+	answered := time.Since(start)
 	if !strings.Contains(sc.Text(), `"run_query"`) {
 		b.Fatalf("no tools/list answer: %q (%v)", sc.Text(), sc.Err())
 	}
 	stdin.Close()
 	_ = cmd.Wait()
+	return answered
 }

@@ -52,11 +52,12 @@ func run(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	cartoClient, closeBackend, err := newCARTOClient(ctx, cfg, getenv, logger)
+	backend, err := newBackend(ctx, cfg, getenv, logger)
 	if err != nil {
 		return err
 	}
-	defer closeBackend()
+	defer backend.close()
+	cartoClient := backend.client
 
 	mcpServer, deps, err := tools.NewServerWithDeps(tools.Options{
 		Client:         cartoClient,
@@ -104,6 +105,7 @@ func run(ctx context.Context, args []string, e env) error {
 		Transport: cfg.transport,
 		Stateless: cfg.stateless,
 		Security:  sec,
+		Ready:     backend.ready,
 		Logger:    logger,
 	})
 	if err != nil {
@@ -119,38 +121,43 @@ func run(ctx context.Context, args []string, e env) error {
 	return front.Serve(ctx, ln)
 }
 
-// newCARTOClient builds the one CARTO client: on the embedded warehouse with
+// backend is the one CARTO client and what it runs on.
+type backend struct {
+	client *client.Client
+	close  func()
+	// ready is nil when there is nothing to wait for.
+	ready func(context.Context) error
+}
+
+// newBackend builds the one CARTO client: on the embedded warehouse with
 // --local, otherwise on CARTO with credentials from the environment.
-func newCARTOClient(ctx context.Context, cfg *config, getenv func(string) string, logger *slog.Logger) (*client.Client, func(), error) {
+func newBackend(ctx context.Context, cfg *config, getenv func(string) string, logger *slog.Logger) (*backend, error) {
 	if cfg.local.enabled {
 		conn := cfg.connection
 		if conn == "" {
 			conn = localwarehouse.DefaultConnection
 		}
-		wh, err := localwarehouse.New(ctx, localwarehouse.Options{
+		wh := startWarehouse(ctx, localwarehouse.Options{
 			Connection: conn,
 			Path:       cfg.local.path,
 			ReadOnly:   cfg.readOnly,
 			Logger:     logger.With("component", "localwarehouse"),
-		})
-		if err != nil {
-			return nil, nil, fmt.Errorf("--local: %w", err)
-		}
+		}, logger)
 		c, err := client.New(client.Config{
 			BaseURL:    localBaseURL,
 			Connection: conn,
 			// The in-process warehouse requires no token; the client always sends one.
 			Token:      client.StaticToken("local"),
-			HTTPClient: &http.Client{Transport: inproc.New(wh.Handler())},
+			HTTPClient: &http.Client{Transport: inproc.New(wh)},
 			Logger:     logger.With("component", "client"),
 			// The warehouse bounds its own work; the bound here is the same as for CARTO.
 			MaxConcurrentCalls: cfg.maxCalls,
 		})
 		if err != nil {
 			wh.Close()
-			return nil, nil, err
+			return nil, err
 		}
-		return c, func() { wh.Close() }, nil
+		return &backend{client: c, close: wh.Close, ready: wh.Ready}, nil
 	}
 
 	var ccfg client.Config
@@ -164,7 +171,7 @@ func newCARTOClient(ctx context.Context, cfg *config, getenv func(string) string
 			Token:      client.RequestTokenSource{},
 		}
 	} else if ccfg, err = client.ConfigFromEnv(getenv, nil); err != nil {
-		return nil, nil, fmt.Errorf("%w (or run with --local to try the embedded demo warehouse)", err)
+		return nil, fmt.Errorf("%w (or run with --local to try the embedded demo warehouse)", err)
 	}
 	if cfg.connection != "" {
 		ccfg.Connection = cfg.connection
@@ -177,9 +184,9 @@ func newCARTOClient(ctx context.Context, cfg *config, getenv func(string) string
 	ccfg.UserAgent = "carto-mcp/" + version
 	c, err := client.New(ccfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return c, func() {}, nil
+	return &backend{client: c, close: func() {}}, nil
 }
 
 func backendName(cfg *config) string {

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -237,4 +239,36 @@ func TestBadSQLDialect(t *testing.T) {
 		env{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "--sql-dialect")
+}
+
+// A local warehouse that cannot start (here: a file in a directory that does not
+// exist) does not stop the server from answering: every tool call says why it
+// fails, and /readyz reports it.
+func TestLocalWarehouseThatCannotStart(t *testing.T) {
+	t.Parallel()
+	bad := filepath.Join(t.TempDir(), "missing-dir", "demo.duckdb")
+	base, stop, done := serveHTTP(t, "--transport", "http", "--local="+bad)
+	defer func() { stop(); require.NoError(t, <-done) }()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := mcpclient.NewStreamableHttpClient(base + "/mcp")
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.Start(ctx))
+	initialize(t, ctx, c)
+
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "run_query"
+	req.Params.Arguments = map[string]any{"sql": "SELECT 1"}
+	res, err := c.CallTool(ctx, req)
+	require.NoError(t, err)
+	require.True(t, res.IsError)
+	assert.Contains(t, res.Content[0].(mcp.TextContent).Text, "the embedded local warehouse could not start")
+
+	resp, err := http.Get(base + "/readyz")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	assert.Contains(t, string(body), "unavailable")
 }
