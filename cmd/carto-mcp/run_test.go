@@ -132,12 +132,18 @@ func TestStdioOnLocalWarehouse(t *testing.T) {
 
 func serveHTTP(t *testing.T, args ...string) (string, context.CancelFunc, chan error) {
 	t.Helper()
+	return serveHTTPWith(t, func(string) string { return "" }, append([]string{"--local"}, args...)...)
+}
+
+// serveHTTPWith runs the server with getenv and args on a free loopback port.
+func serveHTTPWith(t *testing.T, getenv func(string) string, args ...string) (string, context.CancelFunc, chan error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan net.Addr, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"--local", "--addr", "127.0.0.1:0", "--log-level", "warn"}, args...),
-			env{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard,
+		done <- run(ctx, append([]string{"--addr", "127.0.0.1:0", "--log-level", "warn"}, args...),
+			env{getenv: getenv, stdout: io.Discard, stderr: io.Discard,
 				listening: func(a net.Addr) { addrc <- a }})
 	}()
 	select {
