@@ -12,9 +12,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/carto-mcp/carto-mcp/internal/jsonstr"
 )
 
 // CARTO's schema type names, common to all warehouses.
@@ -134,9 +135,9 @@ func encodeGeometry(dst []byte, v any) []byte {
 	wkt, err := wkbToWKT(b)
 	if err != nil {
 		// Not WKB we understand: hex WKB is the other form CARTO clients accept.
-		return appendString(dst, hex.EncodeToString(b))
+		return jsonstr.Append(dst, hex.EncodeToString(b))
 	}
-	return appendString(dst, wkt)
+	return jsonstr.Append(dst, wkt)
 }
 
 func encodeUUID(dst []byte, v any) []byte {
@@ -183,9 +184,9 @@ func appendSchema(dst []byte, cols []column) []byte {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, `{"name":`...)
-		dst = appendString(dst, c.name)
+		dst = jsonstr.Append(dst, c.name)
 		dst = append(dst, `,"type":`...)
-		dst = appendString(dst, c.cartoType)
+		dst = jsonstr.Append(dst, c.cartoType)
 		dst = append(dst, '}')
 	}
 	return append(dst, ']')
@@ -198,7 +199,7 @@ func appendRow(dst []byte, cols []column, vals []any) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, c.name)
+		dst = jsonstr.Append(dst, c.name)
 		dst = append(dst, ':')
 		if vals[i] == nil {
 			dst = append(dst, "null"...)
@@ -242,9 +243,9 @@ func appendValue(dst []byte, v any) []byte {
 	case float64:
 		return appendFloat(dst, x, 64)
 	case string:
-		return appendString(dst, x)
+		return jsonstr.Append(dst, x)
 	case []byte:
-		return appendString(dst, base64.StdEncoding.EncodeToString(x))
+		return jsonstr.Append(dst, base64.StdEncoding.EncodeToString(x))
 	case time.Time:
 		dst = append(dst, '"')
 		dst = x.UTC().AppendFormat(dst, time.RFC3339Nano)
@@ -257,7 +258,7 @@ func appendValue(dst []byte, v any) []byte {
 	case duckdb.Decimal:
 		return appendDecimal(dst, x)
 	case duckdb.Interval:
-		return appendString(dst, isoDuration(x))
+		return jsonstr.Append(dst, isoDuration(x))
 	case duckdb.UUID:
 		return appendUUID(dst, x[:])
 	case *duckdb.UUID:
@@ -289,7 +290,7 @@ func appendValue(dst []byte, v any) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendString(dst, k)
+			dst = jsonstr.Append(dst, k)
 			dst = append(dst, ':')
 			dst = appendValue(dst, x[k])
 		}
@@ -304,7 +305,7 @@ func appendValue(dst []byte, v any) []byte {
 	default:
 		b, err := json.Marshal(x)
 		if err != nil {
-			return appendString(dst, fmt.Sprint(x))
+			return jsonstr.Append(dst, fmt.Sprint(x))
 		}
 		return append(dst, b...)
 	}
@@ -327,7 +328,7 @@ func appendOrderedMap(dst []byte, m *duckdb.OrderedMap) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendString(dst, k.(string))
+			dst = jsonstr.Append(dst, k.(string))
 			dst = append(dst, ':')
 			dst = appendValue(dst, values[i])
 		}
@@ -432,57 +433,4 @@ func isoDuration(iv duckdb.Interval) string {
 		return "PT0S"
 	}
 	return b.String()
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString writes s as a JSON string. Unlike encoding/json it leaves
-// <, > and & alone (this is an API, not HTML); invalid UTF-8 becomes U+FFFD
-// and U+2028/U+2029 are escaped for JavaScript consumers.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
