@@ -109,8 +109,9 @@ func describeAPIError(op opKind, e *client.APIError) *callError {
 			advice = "Check the arguments and try again."
 		}
 	case code == http.StatusUnauthorized:
-		advice = "The server's CARTO credentials were rejected (missing, expired or revoked token). Retrying will not help: " +
-			"tell the user to check " + client.EnvAccessToken + " (or the OAuth client " + client.EnvClientID + "/" + client.EnvClientSecret + ") of this MCP server."
+		advice = "The CARTO credentials of this call were rejected (missing, expired or revoked token). Retrying will not help: " +
+			"tell the user to check " + client.EnvAccessToken + " (or the OAuth client " + client.EnvClientID + "/" + client.EnvClientSecret + ") of this MCP server, " +
+			"or, on a shared server, the CARTO token their MCP client sends in the X-Carto-Api-Access-Token header."
 	case code == http.StatusForbidden:
 		advice = "The server's CARTO token is not allowed to do this on " + where + ". Check that the connection name is right " +
 			"(names are case-sensitive), and that the token grants access to it and to the tables the SQL uses; another connection may work. " +
