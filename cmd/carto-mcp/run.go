@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -82,6 +83,10 @@ func run(ctx context.Context, args []string, e env) error {
 		"backend", backendName(cfg), "connection", cartoClient.DefaultConnection(), "read_only", cfg.readOnly)
 
 	if cfg.transport == "stdio" {
+		if isTerminal(stdin) {
+			logger.Info("speaking MCP on stdin/stdout: start this command from an MCP client (see the README's Clients section), " +
+				"or run it with --transport http; press Ctrl-C to stop")
+		}
 		stdio := server.NewStdioServer(mcpServer)
 		stdio.SetErrorLogger(log.New(stderr, "carto-mcp: ", log.LstdFlags))
 		// mcp-go runs 5 tool calls at once on stdio by default; a job wait holds
@@ -207,4 +212,15 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// isTerminal reports whether r is an interactive terminal, i.e. a person rather
+// than an MCP client started the server.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
