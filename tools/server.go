@@ -106,6 +106,8 @@ func NewServerWithDeps(opts Options) (*server.MCPServer, *Deps, error) {
 		server.WithToolCapabilities(false),
 		server.WithResourceCapabilities(true, false),
 		server.WithPromptCapabilities(false),
+		// Log lines reach clients that ask for them through ClientLogHandler.
+		server.WithLogging(),
 		server.WithHooks(hooks),
 		server.WithInputSchemaValidation(),
 		server.WithOutputSchemaValidation(),

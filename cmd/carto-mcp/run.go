@@ -47,7 +47,9 @@ func run(ctx context.Context, args []string, e env) error {
 		fmt.Fprintln(stdout, "carto-mcp", version)
 		return nil
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	// Logs go to stderr at --log-level; a call's own lines also go to its MCP
+	// client at the level the client sets (logging/setLevel).
+	logger := slog.New(tools.ClientLogHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel})))
 
 	guard, err := queryGuard(cfg)
 	if err != nil {
