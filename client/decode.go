@@ -157,39 +157,161 @@ func (d *resultDecoder) readRows() error {
 
 // readRow reads one row object. Values are placed by column name: by the schema's
 // order when it came first, else by the order keys appear in the rows.
+//
+// The decoder reads (and validates) the whole row once; its keys and values are
+// then found by rowScanner in those bytes, and each value is a slice of them.
+// This costs a few allocations a row instead of several per value.
 func (d *resultDecoder) readRow() ([]json.RawMessage, int64, error) {
-	if err := d.expectDelim('{'); err != nil {
+	var raw json.RawMessage
+	if err := d.dec.Decode(&raw); err != nil {
 		return nil, 0, err
+	}
+	sc := rowScanner{b: raw}
+	if !sc.open() {
+		return nil, 0, fmt.Errorf("%w: a row is not an object", ErrInvalidResponse)
 	}
 	d.indexSchema()
 	row := make([]json.RawMessage, len(d.rowKeys))
 	var size int64
-	for d.dec.More() {
-		key, err := d.key()
+	for {
+		key, escaped, val, ok := sc.next()
+		if !ok {
+			break
+		}
+		i, err := d.column(key, escaped)
 		if err != nil {
 			return nil, 0, err
-		}
-		var v json.RawMessage
-		if err := d.dec.Decode(&v); err != nil {
-			return nil, 0, err
-		}
-		i, ok := d.colIndex[key]
-		if !ok {
-			// A row slot per rowKeys entry: with a duplicate name in the schema,
-			// colIndex has fewer entries than rowKeys, so len(colIndex) would
-			// reuse the slot of a schema column.
-			i = len(d.rowKeys)
-			d.colIndex[key] = i
-			d.rowKeys = append(d.rowKeys, key)
 		}
 		for len(row) <= i {
 			row = append(row, nil)
 		}
-		row[i] = v
-		size += int64(len(v))
+		row[i] = json.RawMessage(val)
+		size += int64(len(val))
 	}
-	_, err := d.dec.Token() // '}'
-	return row, size, err
+	return row, size, nil
+}
+
+// column returns the row slot of a key, adding a column for a new one.
+func (d *resultDecoder) column(key []byte, escaped bool) (int, error) {
+	name := string(key) // the map lookup below does not allocate for this
+	if escaped {
+		if err := json.Unmarshal(append(append([]byte{'"'}, key...), '"'), &name); err != nil {
+			return 0, fmt.Errorf("%w: a row key: %v", ErrInvalidResponse, err)
+		}
+	}
+	if i, ok := d.colIndex[name]; ok {
+		return i, nil
+	}
+	// A row slot per rowKeys entry: with a duplicate name in the schema,
+	// colIndex has fewer entries than rowKeys, so len(colIndex) would reuse the
+	// slot of a schema column.
+	i := len(d.rowKeys)
+	d.colIndex[name] = i
+	d.rowKeys = append(d.rowKeys, name)
+	return i, nil
+}
+
+// rowScanner walks the members of one JSON object the decoder has already
+// validated. It never reads out of range, whatever the bytes.
+type rowScanner struct {
+	b []byte
+	i int
+}
+
+func (s *rowScanner) space() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *rowScanner) open() bool {
+	s.space()
+	if s.i < len(s.b) && s.b[s.i] == '{' {
+		s.i++
+		return true
+	}
+	return false
+}
+
+// next returns the next member: its key's text without quotes (escaped when it
+// holds an escape sequence) and its value's JSON text. ok is false at the end.
+func (s *rowScanner) next() (key []byte, escaped bool, val []byte, ok bool) {
+	s.space()
+	if s.i < len(s.b) && s.b[s.i] == ',' {
+		s.i++
+		s.space()
+	}
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return nil, false, nil, false // '}' or the end
+	}
+	start := s.i + 1
+	s.i, escaped = s.stringEnd(s.i)
+	key = s.b[start:max(start, s.i-1)]
+	s.space()
+	if s.i < len(s.b) && s.b[s.i] == ':' {
+		s.i++
+	}
+	s.space()
+	vs := s.i
+	s.skipValue()
+	return key, escaped, s.b[vs:s.i], true
+}
+
+// stringEnd returns the index just past the string that opens at i, and whether
+// it holds an escape.
+func (s *rowScanner) stringEnd(i int) (int, bool) {
+	escaped := false
+	for j := i + 1; j < len(s.b); j++ {
+		switch s.b[j] {
+		case '\\':
+			escaped = true
+			j++
+		case '"':
+			return j + 1, escaped
+		}
+	}
+	return len(s.b), escaped
+}
+
+func (s *rowScanner) skipValue() {
+	if s.i >= len(s.b) {
+		return
+	}
+	switch s.b[s.i] {
+	case '"':
+		s.i, _ = s.stringEnd(s.i)
+	case '{', '[':
+		depth := 0
+		for s.i < len(s.b) {
+			switch s.b[s.i] {
+			case '"':
+				s.i, _ = s.stringEnd(s.i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					s.i++
+					return
+				}
+			}
+			s.i++
+		}
+	default: // a number, true, false or null
+		for s.i < len(s.b) {
+			switch s.b[s.i] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				return
+			}
+			s.i++
+		}
+	}
 }
 
 // indexSchema seeds the column index from the schema the first time it is known,
