@@ -47,7 +47,7 @@ func (s JobStatus) Known() bool {
 	return false
 }
 
-// Job is CARTO's job object.
+// Job is CARTO's job object. Every Job the JobService returns has an ID.
 type Job struct {
 	ID         string    `json:"jobId"`
 	Connection string    `json:"connection,omitempty"`
@@ -165,14 +165,7 @@ func (s *JobService) Create(ctx context.Context, req *CreateJobRequest) (*Job, e
 	}
 	cl := &call{op: "create job", connection: conn, method: http.MethodPost,
 		segments: []string{"v3", "sql", conn, "job"}, body: body, bodyType: "application/json"}
-	var job Job
-	if err := s.c.doJSON(ctx, cl, &job); err != nil {
-		return nil, err
-	}
-	if job.ID == "" {
-		return nil, s.c.wrap(cl, fmt.Errorf("%w: the job has no jobId", ErrInvalidResponse))
-	}
-	return &job, nil
+	return s.doJob(ctx, cl)
 }
 
 // Get returns the job's current state.
@@ -181,6 +174,12 @@ func (s *JobService) Get(ctx context.Context, connection, jobID string) (*Job, e
 	if err != nil {
 		return nil, err
 	}
+	return s.doJob(ctx, cl)
+}
+
+// doJob sends cl and decodes the job it answers with. An answer without a jobId
+// is not a job, so every job the service returns has an ID.
+func (s *JobService) doJob(ctx context.Context, cl *call) (*Job, error) {
 	var job Job
 	if err := s.c.doJSON(ctx, cl, &job); err != nil {
 		return nil, err

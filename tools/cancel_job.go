@@ -68,9 +68,6 @@ func (d *Deps) cancelJob(ctx context.Context, in CancelJobInput, info *callInfo)
 		return structuredResult(out, renderJSONText(out))
 	}
 	out := CancelJobOutput{Job: jobFromClient(j, conn), CancelRequested: c.requested}
-	if out.JobID == "" {
-		out.JobID = id
-	}
 	d.jobs.remember(out.JobID, out.Connection)
 	switch {
 	case !c.requested:

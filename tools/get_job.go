@@ -54,9 +54,6 @@ func (d *Deps) getJob(ctx context.Context, in GetJobInput, info *callInfo) (*mcp
 	if err != nil {
 		return nil, describeError(opGetJob, err, d.opts.CallTimeout)
 	}
-	if j.ID == "" {
-		j.ID = id
-	}
 	d.jobs.remember(j.ID, conn)
 	final, waited, waitNotice, cerr := d.awaitJob(ctx, conn, j, wait, info)
 	if cerr != nil {

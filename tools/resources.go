@@ -89,10 +89,6 @@ func (d *Deps) readJobResource(ctx context.Context, req mcp.ReadResourceRequest)
 		return nil, errors.New(describeError(opGetJob, err, d.opts.CallTimeout).text)
 	}
 	job := jobFromClient(j, conn)
-	if job.JobID == "" {
-		job.JobID = id
-		job.ResourceURI = req.Params.URI
-	}
 	d.jobs.remember(job.JobID, job.Connection)
 	job.NextStep = nextStep(j, d.opts.Now(), !d.opts.ReadOnly, d.opts.MaxWaitSeconds)
 	b, err := json.Marshal(job)

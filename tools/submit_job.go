@@ -74,9 +74,6 @@ func (d *Deps) submitJob(ctx context.Context, in SubmitJobInput, info *callInfo)
 		return nil, cerr
 	}
 	out := SubmitJobOutput{Job: jobFromClient(final, conn)}
-	if out.JobID == "" {
-		out.JobID = j.ID
-	}
 	d.jobs.remember(out.JobID, out.Connection)
 	out.NextStep = d.jobNextStep(final, waited)
 	if wait > 0 {

@@ -140,9 +140,6 @@ func (d *Deps) waitJob(ctx context.Context, spec waitSpec, last *client.Job) (wa
 			continue
 		}
 		failingSince, out.pollErr = time.Time{}, nil
-		if j.ID == "" {
-			j.ID = spec.id
-		}
 		out.job = j
 		if spec.onPoll != nil {
 			spec.onPoll(j, out.elapsed)
