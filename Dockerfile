@@ -14,9 +14,10 @@ COPY . .
 ARG VERSION=dev
 RUN ./.ci/build.sh /out/carto-mcp "${VERSION}"
 
-# distroless/cc has the C++ runtime DuckDB needs and the CA certificates HTTPS to
-# CARTO needs, and nothing else; :nonroot runs as uid 65532.
-FROM gcr.io/distroless/cc-debian12:nonroot
+# The binary is static (see .ci/build.sh), so distroless/static is enough: CA
+# certificates for HTTPS to CARTO, time zones, and nothing else; :nonroot runs as
+# uid 65532.
+FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/carto-mcp /usr/local/bin/carto-mcp
 USER nonroot:nonroot
 # stdio by default: an MCP client starts the container and speaks on stdin/stdout.
