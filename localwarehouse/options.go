@@ -3,7 +3,6 @@ package localwarehouse
 import (
 	"fmt"
 	"log/slog"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -80,14 +79,29 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-var identifierRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+// isPlainIdentifier reports whether s matches [A-Za-z_][A-Za-z0-9_]{0,62}: a
+// name DuckDB takes unquoted. (A loop rather than a regexp, whose compilation
+// at program start would cost every stdio launch.)
+func isPlainIdentifier(s string) bool {
+	if len(s) == 0 || len(s) > 63 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		letter := c == '_' || (c|0x20 >= 'a' && c|0x20 <= 'z')
+		if !letter && (i == 0 || c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
 
 // withDefaults validates opts and fills in the defaults.
 func (o Options) withDefaults() (Options, error) {
 	if o.Connection == "" {
 		o.Connection = DefaultConnection
 	}
-	if !identifierRE.MatchString(o.Connection) {
+	if !isPlainIdentifier(o.Connection) {
 		return o, fmt.Errorf("localwarehouse: connection name %q must be a plain SQL identifier ([A-Za-z_][A-Za-z0-9_]*)", o.Connection)
 	}
 	switch strings.ToLower(o.Connection) {

@@ -61,6 +61,7 @@ func Check(sql string, d Dialect) error {
 // stopped tokenizing; in the latter case the statements before it are
 // returned too, and the one being read is included, refused.
 func Classify(sql string, d Dialect) ([]Statement, error) {
+	loadVocab()
 	r, ok := d.rules()
 	if !ok {
 		return nil, &Error{Reason: fmt.Sprintf("the server passed an unknown SQL dialect (%v); this is a server bug, not a problem with the query", d)}

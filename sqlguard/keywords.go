@@ -1,5 +1,7 @@
 package sqlguard
 
+import "sync"
+
 // The word lists the classifier works from. Everything not listed as a read
 // is refused, so these lists only decide the wording of a refusal and the
 // few reads that are allowed; forgetting a write keyword here cannot let it
@@ -160,7 +162,10 @@ func entry(w string) *wordInfo {
 	return vocab[w]
 }
 
-func init() {
+// loadVocab fills vocab, vocabShape and effectPrefixes on the first
+// Classify rather than at program start: the guard is used only in read-only
+// mode, and a stdio server's start is on its client's critical path.
+var loadVocab = sync.OnceFunc(func() {
 	for cat, words := range leadsByCategory {
 		for _, w := range words {
 			entry(w).lead = cat
@@ -192,4 +197,4 @@ func init() {
 	for _, w := range readOnlySystemFunctions {
 		entry(w).readOnly = true
 	}
-}
+})

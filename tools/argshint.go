@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -44,14 +45,20 @@ func AddHooks(h *server.Hooks) {
 	})
 }
 
-var (
-	partRE    = regexp.MustCompile(`^(\S+): &\{(.*)\}$`)
-	missingRE = regexp.MustCompile(`^Missing:\[(.*)\]$`)
-	unknownRE = regexp.MustCompile(`^Properties:\[(.*)\]$`)
-	typeRE    = regexp.MustCompile(`^Got:(\S+) Want:\[(.*)\]$`)
-	rangeRE   = regexp.MustCompile(`^Got:(-?[0-9.]+)/1 Want:(-?[0-9.]+)/1$`)
-	lengthRE  = regexp.MustCompile(`^Got:([0-9]+) Want:([0-9]+)$`)
-)
+// validationPatterns parse mcp-go's validation text.
+type validationPatterns struct{ part, missing, unknown, typ, rng, length *regexp.Regexp }
+
+// validationREs compiles the patterns on the first invalid call rather than at
+// program start, which a stdio client waits for.
+var validationREs = sync.OnceValue(func() (r validationPatterns) {
+	r.part = regexp.MustCompile(`^(\S+): &\{(.*)\}$`)
+	r.missing = regexp.MustCompile(`^Missing:\[(.*)\]$`)
+	r.unknown = regexp.MustCompile(`^Properties:\[(.*)\]$`)
+	r.typ = regexp.MustCompile(`^Got:(\S+) Want:\[(.*)\]$`)
+	r.rng = regexp.MustCompile(`^Got:(-?[0-9.]+)/1 Want:(-?[0-9.]+)/1$`)
+	r.length = regexp.MustCompile(`^Got:([0-9]+) Want:([0-9]+)$`)
+	return r
+})
 
 // explainValidation turns mcp-go's validation text for tool into advice.
 func explainValidation(tool, text string) string {
@@ -60,8 +67,9 @@ func explainValidation(tool, text string) string {
 	var said []string
 	wantByPath := map[string][]string{} // type alternatives, merged per path
 	var order []string
+	re := validationREs()
 	for _, part := range strings.Split(strings.TrimPrefix(text, validationPrefix), "; ") {
-		m := partRE.FindStringSubmatch(part)
+		m := re.part.FindStringSubmatch(part)
 		if m == nil {
 			said = append(said, part)
 			continue
@@ -72,12 +80,12 @@ func explainValidation(tool, text string) string {
 		}
 		kind := m[2]
 		switch {
-		case missingRE.MatchString(kind):
-			said = append(said, "missing required argument "+quoteList(missingRE.FindStringSubmatch(kind)[1]))
-		case unknownRE.MatchString(kind):
-			said = append(said, "unknown argument "+quoteList(unknownRE.FindStringSubmatch(kind)[1]))
-		case typeRE.MatchString(kind):
-			t := typeRE.FindStringSubmatch(kind)
+		case re.missing.MatchString(kind):
+			said = append(said, "missing required argument "+quoteList(re.missing.FindStringSubmatch(kind)[1]))
+		case re.unknown.MatchString(kind):
+			said = append(said, "unknown argument "+quoteList(re.unknown.FindStringSubmatch(kind)[1]))
+		case re.typ.MatchString(kind):
+			t := re.typ.FindStringSubmatch(kind)
 			verb := " is "
 			if m[1] == "<root>" {
 				verb = " are "
@@ -87,11 +95,11 @@ func explainValidation(tool, text string) string {
 				order = append(order, key)
 			}
 			wantByPath[key] = append(wantByPath[key], strings.Fields(t[2])...)
-		case rangeRE.MatchString(kind):
-			r := rangeRE.FindStringSubmatch(kind)
+		case re.rng.MatchString(kind):
+			r := re.rng.FindStringSubmatch(kind)
 			said = append(said, fmt.Sprintf("%s is %s, out of range (limit %s)", where, r[1], r[2]))
-		case lengthRE.MatchString(kind):
-			r := lengthRE.FindStringSubmatch(kind)
+		case re.length.MatchString(kind):
+			r := re.length.FindStringSubmatch(kind)
 			said = append(said, fmt.Sprintf("%s has length %s, out of range (limit %s)", where, r[1], r[2]))
 		default:
 			said = append(said, part)

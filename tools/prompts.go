@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -32,10 +33,13 @@ const (
 	defaultTilesetZoom = 12
 )
 
-var (
-	tableNameRE  = regexp.MustCompile(`^[A-Za-z0-9_$."-]+$`)
-	identifierRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-)
+// promptREs check prompt arguments; compiled on the first prompt rather than at
+// program start, which a stdio client waits for.
+var promptREs = sync.OnceValue(func() (r struct{ tableName, identifier *regexp.Regexp }) {
+	r.tableName = regexp.MustCompile(`^[A-Za-z0-9_$."-]+$`)
+	r.identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	return r
+})
 
 // Prompts returns the prompts for d's options: explore_table always, and
 // create_tileset unless read-only (it needs submit_job).
@@ -154,7 +158,7 @@ func parseTilesetArgs(args map[string]string) (tilesetArgs, error) {
 	}
 	a.geom = "geom"
 	if g := strings.TrimSpace(args["geom_column"]); g != "" {
-		if !identifierRE.MatchString(g) {
+		if !promptREs().identifier.MatchString(g) {
 			return a, fmt.Errorf("`geom_column` %q must be a plain column name (letters, digits, underscores)", g)
 		}
 		a.geom = g
@@ -213,7 +217,7 @@ func checkTableName(arg, name, warehouse string) (string, error) {
 	if err := refuseUnsafe(name, false); err != nil {
 		return "", fmt.Errorf("`%s`: %w", arg, err)
 	}
-	if len(name) > 512 || !tableNameRE.MatchString(name) || strings.Contains(name, "..") ||
+	if len(name) > 512 || !promptREs().tableName.MatchString(name) || strings.Contains(name, "..") ||
 		strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") {
 		return "", fmt.Errorf("`%s` %q is not a table name this prompt accepts: letters, digits, _ $ - and dots between the parts "+
 			"(double quotes around a part for Snowflake, Redshift and PostgreSQL); for other names, create a view with a plain name first", arg, name)

@@ -15,7 +15,7 @@ type jobRegistry struct {
 }
 
 func newJobRegistry(capacity int) *jobRegistry {
-	return &jobRegistry{conn: make(map[string]string, min(capacity, 1024)), cap: capacity}
+	return &jobRegistry{conn: make(map[string]string), cap: capacity}
 }
 
 // remember records that jobID runs on connection. Seeing a job again updates its
