@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/carto-mcp/carto-mcp/client"
@@ -85,6 +86,14 @@ func run(ctx context.Context, args []string, e env) error {
 		"backend", backendName(cfg), "connection", cartoClient.DefaultConnection(), "read_only", cfg.readOnly)
 
 	if cfg.transport == "stdio" {
+		// A client starts a stdio server and waits for its handshake
+		// (initialize, then tools/list): warm the backend up after that, so that
+		// the two do not compete for the CPU.
+		if hooks := mcpServer.GetHooks(); hooks != nil {
+			hooks.AddAfterListTools(func(context.Context, any, *mcp.ListToolsRequest, *mcp.ListToolsResult) { backend.start() })
+		} else {
+			backend.start()
+		}
 		if isTerminal(stdin) {
 			logger.Info("speaking MCP on stdin/stdout: start this command from an MCP client (see the README's Clients section), " +
 				"or run it with --transport http; press Ctrl-C to stop")
@@ -96,6 +105,7 @@ func run(ctx context.Context, args []string, e env) error {
 		server.WithWorkerPoolSize(stdioWorkers)(stdio)
 		return stdio.Listen(ctx, stdin, stdout)
 	}
+	backend.start()
 	sec := httpserve.Security{
 		BearerToken:          cfg.httpToken,
 		AllowedOrigins:       splitList(cfg.allowedOrigins),
@@ -131,7 +141,10 @@ func run(ctx context.Context, args []string, e env) error {
 // backend is the one CARTO client and what it runs on.
 type backend struct {
 	client *client.Client
-	close  func()
+	// start warms the backend up (opens the local warehouse); a call that needs
+	// it starts it anyway.
+	start func()
+	close func()
 	// ready is nil when there is nothing to wait for.
 	ready func(context.Context) error
 }
@@ -144,7 +157,7 @@ func newBackend(ctx context.Context, cfg *config, getenv func(string) string, lo
 		if conn == "" {
 			conn = localwarehouse.DefaultConnection
 		}
-		wh := startWarehouse(ctx, localwarehouse.Options{
+		wh := newLazyWarehouse(ctx, localwarehouse.Options{
 			Connection: conn,
 			Path:       cfg.local.path,
 			ReadOnly:   cfg.readOnly,
@@ -164,7 +177,7 @@ func newBackend(ctx context.Context, cfg *config, getenv func(string) string, lo
 			wh.Close()
 			return nil, err
 		}
-		return &backend{client: c, close: wh.Close, ready: wh.Ready}, nil
+		return &backend{client: c, start: wh.Start, close: wh.Close, ready: wh.Ready}, nil
 	}
 
 	var ccfg client.Config
@@ -193,7 +206,7 @@ func newBackend(ctx context.Context, cfg *config, getenv func(string) string, lo
 	if err != nil {
 		return nil, err
 	}
-	return &backend{client: c, close: func() {}}, nil
+	return &backend{client: c, start: func() {}, close: func() {}}, nil
 }
 
 func backendName(cfg *config) string {
