@@ -56,37 +56,79 @@ func BenchmarkRunQueryOverhead(b *testing.B) {
 		}
 	})
 
+	// carto-mcp's run_query, through mcp-go's streamable HTTP server and client.
 	b.Run("mcp-streamable-http", func(b *testing.B) {
 		fake, c := fakeWith100Rows(b)
 		s, err := tools.NewServer(tools.Options{Client: c})
 		if err != nil {
 			b.Fatal(err)
 		}
-		httpSrv := httptest.NewServer(server.NewStreamableHTTPServer(s))
-		defer httpSrv.Close()
-		mc, err := mcpclient.NewStreamableHttpClient(httpSrv.URL + "/mcp")
+		benchMCPCalls(b, s, fake)
+	})
+
+	// The floor under any tool on mcp-go: a server with only run_query's
+	// definition, whose handler makes the same direct client call and then
+	// returns a result built beforehand with the very bytes carto-mcp returns
+	// for it, and the same validation options. Its ratio to direct is what
+	// mcp-go's JSON-RPC, validation, HTTP and client cost for this result,
+	// with none of carto-mcp's own work in it.
+	b.Run("mcp-go-floor", func(b *testing.B) {
+		fake, c := fakeWith100Rows(b)
+		d, err := tools.NewDeps(tools.Options{Client: c})
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer mc.Close()
-		if err := mc.Start(ctx); err != nil {
-			b.Fatal(err)
-		}
-		init := mcp.InitializeRequest{}
-		init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-		init.Params.ClientInfo = mcp.Implementation{Name: "bench", Version: "1"}
-		if _, err := mc.Initialize(ctx, init); err != nil {
-			b.Fatal(err)
-		}
+		defer d.Close()
+		runQuery := tools.RunQuery(d)
 		req := mcp.CallToolRequest{}
 		req.Params.Name = tools.ToolRunQuery
 		req.Params.Arguments = map[string]any{"sql": overheadSQL, "max_rows": 100}
-		for b.Loop() {
-			res, err := mc.CallTool(ctx, req)
-			if err != nil || res.IsError {
-				b.Fatalf("mcp: %v %v", err, res)
-			}
-			fake.ResetRequests()
+		prebuilt, err := runQuery.Handler(ctx, req)
+		if err != nil || prebuilt.IsError {
+			b.Fatalf("building the result: %v %v", err, prebuilt)
 		}
+		fake.ResetRequests()
+		s := server.NewMCPServer("floor", "1", server.WithToolCapabilities(false),
+			server.WithInputSchemaValidation(), server.WithOutputSchemaValidation())
+		s.AddTool(runQuery.Tool, func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			res, err := c.Queries.Run(ctx, &client.QueryRequest{SQL: overheadSQL},
+				client.QueryLimits{MaxRows: 100, MaxBytes: tools.DefaultMaxTextBytes})
+			if err != nil || len(res.Rows) != 100 {
+				return nil, fmt.Errorf("floor: %v", err)
+			}
+			return prebuilt, nil
+		})
+		benchMCPCalls(b, s, fake)
 	})
+}
+
+// benchMCPCalls calls run_query on s through a warm streamable HTTP session.
+func benchMCPCalls(b *testing.B, s *server.MCPServer, fake *cartofake.Server) {
+	ctx := context.Background()
+	httpSrv := httptest.NewServer(server.NewStreamableHTTPServer(s))
+	defer httpSrv.Close()
+	mc, err := mcpclient.NewStreamableHttpClient(httpSrv.URL + "/mcp")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer mc.Close()
+	if err := mc.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "bench", Version: "1"}
+	if _, err := mc.Initialize(ctx, init); err != nil {
+		b.Fatal(err)
+	}
+	req := mcp.CallToolRequest{}
+	req.Params.Name = tools.ToolRunQuery
+	req.Params.Arguments = map[string]any{"sql": overheadSQL, "max_rows": 100}
+	for b.Loop() {
+		res, err := mc.CallTool(ctx, req)
+		if err != nil || res.IsError {
+			b.Fatalf("mcp: %v %v", err, res)
+		}
+		fake.ResetRequests()
+	}
 }
