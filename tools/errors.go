@@ -136,6 +136,13 @@ func describeAPIError(op opKind, e *client.APIError) *callError {
 	case code == http.StatusRequestTimeout || code == http.StatusGatewayTimeout:
 		advice = "The request took too long for CARTO. For work over about a minute use submit_job and poll it with get_job; " +
 			"otherwise make the query cheaper or retry later."
+	case code >= 500 && e.Hint != "":
+		// The server said what to do (the local warehouse does for a failure
+		// that lasts); a generic "retry" would contradict it.
+		advice = "CARTO or the warehouse failed: follow the hint in the message above."
+		if op == opSubmit {
+			advice += " Check list_jobs before resubmitting: the job may have been created."
+		}
 	case code >= 500:
 		advice = "CARTO or the warehouse had a temporary failure. Retry in a little while"
 		if e.RetryAfter > 0 {

@@ -79,6 +79,13 @@ func TestCARTOFailures(t *testing.T) {
 			also:  map[string][]string{tools.ToolSubmitJob: {"Check list_jobs before resubmitting"}},
 		},
 		{
+			// A server that says what to do is not contradicted by a generic "retry".
+			name:  "500 with a hint",
+			fault: cartofake.Fault{Status: 500, Body: `{"error":"Disk full","hint":"free space on the warehouse, then retry","status":500}`},
+			want:  []string{"HTTP 500", "Disk full", "free space on the warehouse", "follow the hint"},
+			also:  map[string][]string{tools.ToolSubmitJob: {"Check list_jobs before resubmitting"}},
+		},
+		{
 			name: "502 html",
 			fault: cartofake.Fault{Status: 502, ContentType: "text/html",
 				Body: "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"},

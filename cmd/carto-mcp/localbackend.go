@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -59,9 +59,17 @@ func (s *lazyWarehouse) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.err != nil {
+		// The cause lasts (a file another process holds, a missing directory):
+		// the hint keeps the model from retrying in vain.
+		body, _ := json.Marshal(map[string]any{
+			"error": "the embedded local warehouse could not start: " + s.err.Error(),
+			"hint": "retrying will not help: tell the user to fix the cause and restart carto-mcp " +
+				"(if another process holds the database file, close it or pass another --local path)",
+			"status": http.StatusInternalServerError,
+		})
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusInternalServerError)
-		fmt.Fprintf(w, "{\"error\":%q,\"status\":500}\n", "the embedded local warehouse could not start: "+s.err.Error())
+		_, _ = w.Write(body)
 		return
 	}
 	s.handler.ServeHTTP(w, r)

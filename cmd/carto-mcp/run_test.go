@@ -269,7 +269,10 @@ func TestLocalWarehouseThatCannotStart(t *testing.T) {
 	res, err := c.CallTool(ctx, req)
 	require.NoError(t, err)
 	require.True(t, res.IsError)
-	assert.Contains(t, res.Content[0].(mcp.TextContent).Text, "the embedded local warehouse could not start")
+	text := res.Content[0].(mcp.TextContent).Text
+	assert.Contains(t, text, "the embedded local warehouse could not start")
+	assert.Contains(t, text, "retrying will not help", "the failure lasts, and the result must say so")
+	assert.NotContains(t, text, "Retry in a little while")
 
 	resp, err := http.Get(base + "/readyz")
 	require.NoError(t, err)
