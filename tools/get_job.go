@@ -2,7 +2,6 @@ package tools
 
 import (
 	"context"
-	"log/slog"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -55,18 +54,11 @@ func (d *Deps) getJob(ctx context.Context, in GetJobInput, info *callInfo) (*mcp
 		return nil, describeError(opGetJob, err, d.opts.CallTimeout)
 	}
 	d.jobs.remember(j.ID, conn)
-	final, waited, waitNotice, cerr := d.awaitJob(ctx, conn, j, wait, info)
+	job, report, cerr := d.reportJob(ctx, conn, j, wait, notice, info)
 	if cerr != nil {
 		return nil, cerr
 	}
-	out := GetJobOutput{Job: jobFromClient(final, conn)}
-	d.jobs.remember(out.JobID, out.Connection)
-	out.NextStep = d.jobNextStep(final, waited)
-	if wait > 0 {
-		out.WaitedSeconds = waitedSeconds(waited.elapsed)
-	}
-	out.Notice = joinNotices(notice, waitNotice)
-	info.attrs = append(info.attrs, slog.String("job_id", out.JobID), slog.String("status", out.Status))
+	out := GetJobOutput{Job: job, WaitReport: report}
 	return structuredResult(out, renderJSONText(out))
 }
 

@@ -73,6 +73,26 @@ func (d *Deps) awaitJob(ctx context.Context, conn string, j *client.Job, wait ti
 	return out.job, out, notice, nil
 }
 
+// reportJob waits up to wait for job j on conn (see awaitJob) and reports the
+// state it is in then: the job, remembered for later calls, with its next step,
+// and the wait, with grantNotice (from waitGrant) first among its notices.
+// submit_job and get_job both end here.
+func (d *Deps) reportJob(ctx context.Context, conn string, j *client.Job, wait time.Duration, grantNotice string, info *callInfo) (Job, WaitReport, *callError) {
+	final, waited, waitNotice, cerr := d.awaitJob(ctx, conn, j, wait, info)
+	if cerr != nil {
+		return Job{}, WaitReport{}, cerr
+	}
+	job := jobFromClient(final, conn)
+	d.jobs.remember(job.JobID, job.Connection)
+	job.NextStep = d.jobNextStep(final, waited)
+	report := WaitReport{Notice: joinNotices(grantNotice, waitNotice)}
+	if wait > 0 {
+		report.WaitedSeconds = waitedSeconds(waited.elapsed)
+	}
+	info.attrs = append(info.attrs, slog.String("job_id", job.JobID), slog.String("status", job.Status))
+	return job, report, nil
+}
+
 // waitedSeconds is elapsed for waited_seconds, to a tenth of a second.
 func waitedSeconds(elapsed time.Duration) float64 {
 	return math.Round(elapsed.Seconds()*10) / 10

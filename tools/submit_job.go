@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -69,18 +68,11 @@ func (d *Deps) submitJob(ctx context.Context, in SubmitJobInput, info *callInfo)
 	if cerr != nil {
 		return nil, cerr
 	}
-	final, waited, waitNotice, cerr := d.awaitJob(ctx, conn, j, wait, info)
+	job, report, cerr := d.reportJob(ctx, conn, j, wait, notice, info)
 	if cerr != nil {
 		return nil, cerr
 	}
-	out := SubmitJobOutput{Job: jobFromClient(final, conn)}
-	d.jobs.remember(out.JobID, out.Connection)
-	out.NextStep = d.jobNextStep(final, waited)
-	if wait > 0 {
-		out.WaitedSeconds = waitedSeconds(waited.elapsed)
-	}
-	out.Notice = joinNotices(notice, waitNotice)
-	info.attrs = append(info.attrs, slog.String("job_id", out.JobID), slog.String("status", out.Status))
+	out := SubmitJobOutput{Job: job, WaitReport: report}
 	return structuredResult(out, renderJSONText(out))
 }
 
