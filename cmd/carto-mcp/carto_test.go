@@ -75,20 +75,10 @@ func TestStdioOnFakeCARTO(t *testing.T) {
 	_, getenv := fakeCARTO(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
 	var stderr lockedBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--log-level", "debug"}, env{getenv: getenv, stdin: inR, stdout: outW, stderr: &stderr})
-		outW.Close()
-	}()
-	c := mcpclient.NewClient(transport.NewIO(outR, inW, io.NopCloser(strings.NewReader(""))))
-	require.NoError(t, c.Start(ctx))
+	c, end := startStdio(t, ctx, []string{"--log-level", "debug"}, getenv, io.Discard, &stderr)
 	exerciseCARTO(t, ctx, c)
-	require.NoError(t, c.Close())
-	inW.Close()
-	require.NoError(t, <-done)
+	require.NoError(t, end())
 	assert.Contains(t, stderr.String(), "carto request", "debug logs record the CARTO calls")
 	assert.NotContains(t, stderr.String(), cartofake.DefaultToken, "and never the token")
 }

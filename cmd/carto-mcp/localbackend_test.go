@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	mcpclient "github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -32,17 +30,8 @@ func TestStdioOpensTheWarehouseAfterToolsList(t *testing.T) {
 			t.Parallel()
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
-			inR, inW := io.Pipe()
-			outR, outW := io.Pipe()
 			var stderr lockedBuffer
-			done := make(chan error, 1)
-			go func() {
-				done <- run(ctx, []string{"--local"},
-					env{getenv: func(string) string { return "" }, stdin: inR, stdout: outW, stderr: &stderr})
-				outW.Close()
-			}()
-			c := mcpclient.NewClient(transport.NewIO(outR, inW, io.NopCloser(strings.NewReader(""))))
-			require.NoError(t, c.Start(ctx))
+			c, end := startStdio(t, ctx, []string{"--local"}, func(string) string { return "" }, io.Discard, &stderr)
 			initialize(t, ctx, c)
 			assert.NotContains(t, stderr.String(), "local warehouse ready", "opened during the handshake")
 
@@ -61,9 +50,7 @@ func TestStdioOpensTheWarehouseAfterToolsList(t *testing.T) {
 			require.False(t, res.IsError, "%v", res.Content)
 			assert.Contains(t, res.Content[0].(mcp.TextContent).Text, "151")
 
-			require.NoError(t, c.Close())
-			inW.Close()
-			require.NoError(t, <-done)
+			require.NoError(t, end())
 		})
 	}
 }

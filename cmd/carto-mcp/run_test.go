@@ -95,26 +95,35 @@ func exercise(t *testing.T, ctx context.Context, c *mcpclient.Client) {
 	assert.Contains(t, string(b), `"rows":[[`)
 }
 
+// startStdio runs the server with args over in-memory pipes, as an MCP client
+// would start it, and returns a started client of it. end closes the client and
+// the server's input, which ends the session, and returns what run returned.
+func startStdio(t *testing.T, ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (c *mcpclient.Client, end func() error) {
+	t.Helper()
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, args, env{getenv: getenv, stdin: inR, stdout: io.MultiWriter(outW, stdout), stderr: stderr})
+		outW.Close()
+	}()
+	c = mcpclient.NewClient(transport.NewIO(outR, inW, io.NopCloser(strings.NewReader(""))))
+	require.NoError(t, c.Start(ctx))
+	return c, func() error {
+		require.NoError(t, c.Close())
+		inW.Close() // end of input ends the stdio session
+		return <-done
+	}
+}
+
 func TestStdioOnLocalWarehouse(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
 	var stdout, stderr lockedBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--local", "--log-level", "debug"},
-			env{getenv: func(string) string { return "" }, stdin: inR, stdout: io.MultiWriter(outW, &stdout), stderr: &stderr})
-		outW.Close()
-	}()
-
-	c := mcpclient.NewClient(transport.NewIO(outR, inW, io.NopCloser(strings.NewReader(""))))
-	require.NoError(t, c.Start(ctx))
+	c, end := startStdio(t, ctx, []string{"--local", "--log-level", "debug"}, func(string) string { return "" }, &stdout, &stderr)
 	exercise(t, ctx, c)
-	require.NoError(t, c.Close())
-	inW.Close() // end of input ends the stdio session
-	require.NoError(t, <-done)
+	require.NoError(t, end())
 
 	// stdout belongs to the protocol: every line is a JSON-RPC message.
 	sc := bufio.NewScanner(strings.NewReader(stdout.String()))
