@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/carto-mcp/carto-mcp/sqlguard"
 )
@@ -22,7 +23,7 @@ func queryGuard(cfg *config) (func(sql string) error, error) {
 	case cfg.sqlDialect != "":
 		d, err := sqlguard.ParseDialect(cfg.sqlDialect)
 		if err != nil {
-			return nil, fmt.Errorf("%w: --sql-dialect: %v", errUsage, err)
+			return nil, fmt.Errorf("%w: --sql-dialect %q: %v", errUsage, cfg.sqlDialect, strings.TrimPrefix(err.Error(), "sqlguard: "))
 		}
 		dialects = []sqlguard.Dialect{d}
 	case cfg.local.enabled:

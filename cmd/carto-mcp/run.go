@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -37,8 +38,19 @@ type env struct {
 }
 
 // run is the whole program. Logs go to stderr only: on stdio, stdout belongs to
-// the protocol.
+// the protocol. A refused setting is printed on stderr here, whoever started the
+// server: an MCP client shows a server's stderr, and nothing else, when it fails
+// to start.
 func run(ctx context.Context, args []string, e env) error {
+	err := serve(ctx, args, e)
+	if errors.Is(err, errUsage) {
+		msg := strings.TrimPrefix(err.Error(), errUsage.Error()+": ")
+		fmt.Fprintf(e.stderr, "carto-mcp: %s\nRun carto-mcp --help for usage.\n", msg)
+	}
+	return err
+}
+
+func serve(ctx context.Context, args []string, e env) error {
 	getenv, stdin, stdout, stderr := e.getenv, e.stdin, e.stdout, e.stderr
 	cfg, err := parseFlags(args, getenv, stderr)
 	if err != nil {
@@ -103,7 +115,13 @@ func run(ctx context.Context, args []string, e env) error {
 		// mcp-go runs 5 tool calls at once on stdio by default; a job wait holds
 		// one for up to --max-wait, so leave room for the calls around it.
 		server.WithWorkerPoolSize(stdioWorkers)(stdio)
-		return stdio.Listen(ctx, stdin, stdout)
+		err := stdio.Listen(ctx, stdin, stdout)
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			// SIGTERM or Ctrl-C: the way a stdio server is asked to stop.
+			logger.Info("carto-mcp stopped", "reason", context.Cause(ctx).Error())
+			return nil
+		}
+		return err
 	}
 	backend.start()
 	sec := httpserve.Security{

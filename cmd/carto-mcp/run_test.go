@@ -290,3 +290,35 @@ func TestLocalWarehouseThatCannotStart(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 	assert.Contains(t, string(body), "unavailable")
 }
+
+// SIGTERM or Ctrl-C (main turns both into ctx's end) is how a stdio server is
+// asked to stop: it exits cleanly, idle or not, and says so on stderr.
+func TestStdioStopsCleanlyOnSignal(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	defer inW.Close()
+	var stderr lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--local"}, env{getenv: envOf(nil), stdin: inR, stdout: outW, stderr: &stderr})
+		outW.Close()
+	}()
+	c := mcpclient.NewClient(transport.NewIO(outR, inW, io.NopCloser(strings.NewReader(""))))
+	callCtx, callCancel := context.WithTimeout(context.Background(), time.Minute)
+	defer callCancel()
+	require.NoError(t, c.Start(callCtx))
+	initialize(t, callCtx, c)
+
+	cancel() // the signal
+	select {
+	case err := <-done:
+		require.NoError(t, err, "a requested stop is not a failure")
+	case <-callCtx.Done(): // hang guard
+		t.Fatal("the server did not stop")
+	}
+	_ = c.Close()
+	assert.Contains(t, stderr.String(), "carto-mcp stopped")
+}
