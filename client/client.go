@@ -33,7 +33,9 @@ type Client struct {
 	retry      RetryPolicy
 	log        *slog.Logger
 	now        func() time.Time
-	slots      chan struct{}
+	// sleep waits between attempts (tests replace it to see the wait begin).
+	sleep func(ctx context.Context, d time.Duration) error
+	slots chan struct{}
 }
 
 // New returns a Client for cfg.
@@ -73,6 +75,7 @@ func New(cfg Config) (*Client, error) {
 		retry:      cfg.Retry.withDefaults(),
 		log:        cfg.Logger,
 		now:        time.Now,
+		sleep:      sleep,
 		slots:      make(chan struct{}, cfg.MaxConcurrentCalls),
 	}
 	c.Queries = &QueryService{c: c}
@@ -186,7 +189,7 @@ func (c *Client) attempts(ctx context.Context, cl *call) (*http.Response, error)
 				return nil, c.wrap(cl, err)
 			}
 			if (cl.idempotent || !reached) && attempt < c.retry.MaxAttempts {
-				if werr := c.wait(ctx, c.backoff(attempt)); werr != nil {
+				if werr := c.sleep(ctx, c.backoff(attempt)); werr != nil {
 					return nil, c.wrap(cl, werr)
 				}
 				continue
@@ -227,7 +230,7 @@ func (c *Client) attempts(ctx context.Context, cl *call) (*http.Response, error)
 		if dl, ok := ctx.Deadline(); ok && c.now().Add(delay).After(dl) {
 			return nil, apiErr // waiting would outlive the caller; report the real cause
 		}
-		if werr := c.wait(ctx, delay); werr != nil {
+		if werr := c.sleep(ctx, delay); werr != nil {
 			// Keep both: the caller's cancellation or deadline (errors.Is) and the
 			// answer that was being retried (errors.As *APIError).
 			return nil, fmt.Errorf("%w (stopped waiting to retry: %w)", apiErr, werr)
@@ -301,7 +304,8 @@ func (c *Client) backoff(attempt int) time.Duration {
 	return half + rand.N(half+1)
 }
 
-func (c *Client) wait(ctx context.Context, d time.Duration) error {
+// sleep waits d, or until ctx is done (then it returns ctx's error).
+func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -34,6 +34,10 @@ func TestCARTOFailures(t *testing.T) {
 		// cancelAccepted: CARTO's 2xx to the cancel counts as accepted (its body
 		// need not be a job), so cancel_job succeeds and reports the read-back failure.
 		cancelAccepted bool
+		// callTimeout, when set, replaces the default call deadline. Only the
+		// case about timeouts sets one: its fault holds the request until the
+		// deadline ends it, so no other case races a deadline against the work.
+		callTimeout time.Duration
 	}{
 		{
 			name:  "400",
@@ -126,9 +130,10 @@ func TestCARTOFailures(t *testing.T) {
 			also:  map[string][]string{tools.ToolSubmitJob: {"Check list_jobs before submitting again"}},
 		},
 		{
-			name:  "timeout",
-			fault: cartofake.Fault{Delay: time.Hour},
-			want:  []string{"timed out after"},
+			name:        "timeout",
+			fault:       cartofake.Fault{Delay: time.Hour},
+			callTimeout: 250 * time.Millisecond,
+			want:        []string{"timed out after"},
 			also: map[string][]string{
 				tools.ToolRunQuery:  {"use submit_job"},
 				tools.ToolSubmitJob: {"check list_jobs before submitting it again"},
@@ -138,7 +143,7 @@ func TestCARTOFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			for _, name := range tools.ToolNames {
-				e := newEnv(t, withOptions(func(o *tools.Options) { o.CallTimeout = 250 * time.Millisecond }))
+				e := newEnv(t, withOptions(func(o *tools.Options) { o.CallTimeout = tc.callTimeout }))
 				e.fake.Inject(tc.fault)
 				if tc.cancelAccepted && name == tools.ToolCancelJob {
 					var out tools.CancelJobOutput

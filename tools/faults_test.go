@@ -30,15 +30,21 @@ func TestFaultsEndActionablyAndTheServerKeepsServing(t *testing.T) {
 		// hugeRunQuery: run_query reads only what it keeps, so a huge valid result
 		// is a truncated success, not an error.
 		hugeRunQuery bool
+		// callTimeout, when set, replaces the default call deadline, for the
+		// cases whose body cannot arrive before it: 70 bytes at one per 200 ms
+		// take 14 s, 1 GiB is never read whole. No other case races a deadline.
+		callTimeout time.Duration
 	}{
 		{
-			name:  "slow body",
-			fault: cartofake.Fault{Status: 200, Body: validJob, SlowBody: 1, SlowInterval: 200 * time.Millisecond},
-			want:  []string{"timed out after"},
+			name:        "slow body",
+			fault:       cartofake.Fault{Status: 200, Body: validJob, SlowBody: 1, SlowInterval: 200 * time.Millisecond},
+			callTimeout: 500 * time.Millisecond,
+			want:        []string{"timed out after"},
 		},
 		{
 			name:         "1 GiB body",
 			fault:        cartofake.Fault{HugeBody: 1 << 30},
+			callTimeout:  500 * time.Millisecond,
 			oneOf:        []string{"could not be read", "timed out after"},
 			hugeRunQuery: true,
 		},
@@ -57,7 +63,13 @@ func TestFaultsEndActionablyAndTheServerKeepsServing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			for _, name := range tools.ToolNames {
-				e := newEnv(t, withOptions(func(o *tools.Options) { o.CallTimeout = 500 * time.Millisecond }))
+				timeout := tc.callTimeout
+				if tc.hugeRunQuery && name == tools.ToolRunQuery {
+					// run_query stops reading once it has its rows: a success
+					// that must not race the deadline.
+					timeout = 0
+				}
+				e := newEnv(t, withOptions(func(o *tools.Options) { o.CallTimeout = timeout }))
 				e.fake.SetJobStatus("job_000001", "running", nil) // harmless when unknown
 				e.fake.Inject(tc.fault)
 				res := e.call(name, callArgs[name])

@@ -97,7 +97,9 @@ func TestWaitSecondsLoweredToServerMaximum(t *testing.T) {
 
 func TestWaitDisabledWhenCallTimeoutLeavesNoRoom(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, withOptions(func(o *tools.Options) { o.CallTimeout = 5 * time.Second }))
+	// 10 s is the largest deadline that leaves a wait no room (waits end 10 s
+	// before it), and the call's own work is far inside it.
+	e := newEnv(t, withOptions(func(o *tools.Options) { o.CallTimeout = 10 * time.Second }))
 	assert.Equal(t, 0, e.deps.Options().MaxWaitSeconds)
 	e.fake.SetJobScript(cartofake.Statuses("running")...)
 	var sub tools.SubmitJobOutput
