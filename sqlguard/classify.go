@@ -190,7 +190,7 @@ func (c *classifier) statement(i, depth int) (lead, kw, reason string) {
 		if next, ok := phraseWords[lead]; ok && c.keywordAt(i+1) == next {
 			phrase += " " + next
 		}
-		return lead, phrase, fmt.Sprintf(categoryReasons[info.lead], phrase)
+		return lead, phrase, fmt.Sprintf(categoryReasons[info.lead], phrase) + c.foldNote(t)
 	}
 	return lead, lead, fmt.Sprintf("read-only mode cannot tell whether a statement starting with %s is a read, so it refuses it; %s", lead, allowedForms)
 }
@@ -257,16 +257,16 @@ func (c *classifier) body(from int, lead string) (kw, reason string) {
 				}
 			case k == "INTO":
 				return k, "SELECT ... INTO writes: it creates a table from the result (PostgreSQL, Redshift, DuckDB) or assigns script variables " +
-					"(BigQuery, Snowflake); remove the INTO clause to just return the rows"
+					"(BigQuery, Snowflake); remove the INTO clause to just return the rows" + c.foldNote(t)
 			case k == "IDENTIFIER" && call && c.callsResult(i+1):
 				return k, "IDENTIFIER(...)(...) calls a function whose name is only known when the query runs, so read-only mode cannot check " +
 					"that it is free of side effects; write the function name directly"
 			case info.bodyWrite && !(info.alsoFunc && call) && !(lead == "SHOW" && k == "CREATE" && i == from):
-				return k, c.bodyReason(lead, k)
+				return k, c.bodyReason(lead, k) + c.foldNote(t)
 			}
 		}
 		if name, what := c.sideEffect(t, k, info, call); name != "" {
-			return name, fmt.Sprintf("%s %s, so read-only mode refuses it (it refuses built-in functions with side effects); remove the call", name, what)
+			return name, fmt.Sprintf("%s %s, so read-only mode refuses it (it refuses built-in functions with side effects); remove the call", name, what) + c.foldNote(t)
 		}
 	}
 	return "", ""
@@ -329,7 +329,7 @@ func (c *classifier) sideEffect(t token, k string, info *wordInfo, call bool) (n
 		return k, info.effect
 	}
 	if call && (info == nil || !info.readOnly) {
-		w := c.src[t.start:t.end]
+		w := c.word(t)
 		for _, p := range effectPrefixes {
 			if hasUpperPrefix(w, p.prefix) {
 				return asciiUpper(w), p.what
@@ -348,7 +348,10 @@ func (c *classifier) quotedCall(t token) (kw, reason string) {
 	if strings.Contains(name, `\`) {
 		return asciiUpper(name), fmt.Sprintf("the function name %s uses escapes, so read-only mode cannot check that it is free of side effects; write the name without escapes", text)
 	}
-	upper := asciiUpper(name)
+	// Quoted names keep their case in some engines and not in others (BigQuery
+	// and Databricks match function names case-insensitively): fold as the
+	// most generous one would.
+	upper := asciiUpper(foldWord(name))
 	info := vocab[upper]
 	if info != nil && info.effect != "" {
 		return upper, fmt.Sprintf("%s %s, so read-only mode refuses it (it refuses built-in functions with side effects); remove the call", upper, info.effect)
@@ -366,8 +369,11 @@ func (c *classifier) quotedCall(t token) (kw, reason string) {
 // lookup returns the upper-case spelling of a vocabulary word and what is
 // known about it, or "" and nil for other tokens. It does not allocate.
 func (c *classifier) lookup(t token) (string, *wordInfo) {
-	w := c.src[t.start:t.end]
-	if t.kind != tkWord || len(w) > maxVocabLen {
+	if t.kind != tkWord {
+		return "", nil
+	}
+	w := c.word(t)
+	if len(w) > maxVocabLen {
 		return "", nil
 	}
 	if first := w[0] | 0x20; first < 'a' || first > 'z' || !vocabShape[first-'a'][len(w)] {
@@ -392,7 +398,28 @@ func (c *classifier) leadWord(t token) string {
 	if t.kind != tkWord {
 		return ""
 	}
-	return asciiUpper(c.src[t.start:t.end])
+	return asciiUpper(c.word(t))
+}
+
+// word returns a word token's text as the most generous engine reads it:
+// folded (fold.go) when it holds characters that fold to ASCII letters. It
+// allocates only for those rare words.
+func (c *classifier) word(t token) string {
+	w := c.src[t.start:t.end]
+	if t.folded {
+		return foldWord(w)
+	}
+	return w
+}
+
+// foldNote explains, for a refusal caused by a word with folding
+// characters, why a word that does not look like a keyword was read as one.
+func (c *classifier) foldNote(t token) string {
+	if !t.folded {
+		return ""
+	}
+	return fmt.Sprintf(" (the word %q is %s to engines that fold Unicode case, such as Databricks: write names in plain ASCII, or quote them)",
+		c.src[t.start:t.end], asciiUpper(c.word(t)))
 }
 
 // keywordAt returns the upper-case word at token i, or "".

@@ -388,6 +388,80 @@ var corpus = []corpusCase{
 	refusedAt(PG, "SELECT '\xff'", "", 0),
 }
 
+// foldingCases hide keywords behind characters that some engine's case
+// folding turns into ASCII letters (fold.go). They hold in every dialect, and
+// init adds each of them to the corpus once per dialect.
+var foldingCases = []corpusCase{
+	// U+0131 dotless ı: Spark's parser upper-cases it to I.
+	{sql: "WITH x AS (SELECT 1 AS a) \u0131nsert \u0131nto t SELECT * FROM x", kw: "INSERT"},
+	{sql: "\u0131nsert \u0131nto t VALUES (1)", kw: "INSERT"},
+	{sql: "SELECT * \u0131nto t2 FROM t", kw: "INTO"},
+	// U+0130 İ: lower-cases to i.
+	{sql: "SELECT 1; \u0130NSERT INTO t VALUES (1)", kw: "INSERT", stmt: 2},
+	{sql: "WITH d AS (DELET\u0130ON) SELECT 1; DROP TABLE \u0130", kw: "DROP", stmt: 2},
+	// U+017F long ſ: upper-cases to S.
+	{sql: "\u017Felect 1; DELETE FROM t", kw: "DELETE", stmt: 2},
+	{sql: "WITH x AS (SELECT 1) up\u017Fert INTO t SELECT * FROM x", kw: "UPSERT"},
+	{sql: "SELECT pg_\u017Fleep(10)", kw: "PG_SLEEP"},
+	{sql: "SELECT pg_\u017Ftat_reset()", kw: "PG_STAT_RESET"},
+	// U+212A Kelvin sign: lower-cases to k.
+	{sql: "SELECT * FROM chec\u212Apoint()", kw: "CHECKPOINT"},
+	{sql: "SELECT * FROM t FOR \u212AEY SHARE", kw: "FOR KEY SHARE"},
+	// Full case mappings: ß to SS, ligatures to their letters.
+	{sql: "SELECT pg_logical_emit_me\u00DFage(true, 'p', 'x')", kw: "PG_LOGICAL_EMIT_MESSAGE"},
+	{sql: "SELECT pg_\uFB06at_reset()", kw: "PG_STAT_RESET"},
+	{sql: "SELECT set_con\uFB01g('x', 'y', false)", kw: "SET_CONFIG"},
+	// Folding characters that spell no keyword are ordinary names.
+	{sql: "SELECT stra\u00DFe, \u0131l\u00E7e, \u0130L, \u017Fomething FROM t", allow: true},
+	{sql: "SELECT '\u0131nsert \u0131nto t' AS note", allow: true},
+}
+
+// sideEffectCases call built-in functions that write (issue 15.2); the
+// names are global, so they are refused in every dialect.
+var sideEffectCases = []corpusCase{
+	{sql: "SELECT DropGeometryTable('public','t')", kw: "DROPGEOMETRYTABLE"},
+	{sql: "SELECT AddGeometryColumn('t','g2',4326,'POINT',2)", kw: "ADDGEOMETRYCOLUMN"},
+	{sql: "SELECT UpdateGeometrySRID('t','geom',3857)", kw: "UPDATEGEOMETRYSRID"},
+	{sql: "SELECT public.DropGeometryColumn('t', 'geom')", kw: "DROPGEOMETRYCOLUMN"},
+	{sql: "SELECT Populate_Geometry_Columns()", kw: "POPULATE_GEOMETRY_COLUMNS"},
+	{sql: "SELECT topology.CreateTopology('topo', 4326)", kw: "CREATETOPOLOGY"},
+	{sql: "SELECT topology.TopoGeo_AddPoint('topo', 'POINT(0 0)')", kw: "TOPOGEO_ADDPOINT"},
+	{sql: "SELECT toTopoGeom(geom, 'topo', 1) FROM t", kw: "TOTOPOGEOM"},
+	{sql: "SELECT AddRasterConstraints('t', 'rast')", kw: "ADDRASTERCONSTRAINTS"},
+	{sql: "SELECT brin_summarize_new_values('idx')", kw: "BRIN_SUMMARIZE_NEW_VALUES"},
+	{sql: "SELECT brin_desummarize_range('idx', 0)", kw: "BRIN_DESUMMARIZE_RANGE"},
+	{sql: "SELECT gin_clean_pending_list('idx')", kw: "GIN_CLEAN_PENDING_LIST"},
+	{sql: "SELECT pg_truncate_visibility_map('t')", kw: "PG_TRUNCATE_VISIBILITY_MAP"},
+	{sql: "SELECT heap_force_kill('t'::regclass, ARRAY['(0,1)']::tid[])", kw: "HEAP_FORCE_KILL"},
+	{sql: "SELECT pg_restore_relation_stats('relation', 't'::regclass, 'reltuples', 1::real)", kw: "PG_RESTORE_RELATION_STATS"},
+	{sql: "SELECT txid_current()", kw: "TXID_CURRENT"},
+	{sql: "SELECT change_query_priority(1076, 'Critical')", kw: "CHANGE_QUERY_PRIORITY"},
+	{sql: "SELECT CHANGE_USER_PRIORITY('admin', 'low')", kw: "CHANGE_USER_PRIORITY"},
+	{sql: "SELECT reboot_cluster()", kw: "REBOOT_CLUSTER"},
+	{sql: "SELECT postgres_fdw_disconnect_all()", kw: "POSTGRES_FDW_DISCONNECT_ALL"},
+	{sql: "SELECT * FROM pg_replication_origin_create('o')", kw: "PG_REPLICATION_ORIGIN_CREATE"},
+	// Functions that only read stay allowed.
+	{sql: "SELECT Find_SRID('public', 't', 'geom'), PostGIS_Full_Version(), ST_SetSRID(geom, 4326) FROM t", allow: true},
+	{sql: "SELECT brin_page_items, gin_pending FROM t", allow: true},
+}
+
+func init() {
+	for _, c := range append(foldingCases, sideEffectCases...) {
+		for d := Dialect(0); d < numDialects; d++ {
+			c.d = d
+			corpus = append(corpus, c)
+		}
+	}
+	// Snowflake names may contain '$', so SYSTEM$ functions can be spelled
+	// with folding characters too.
+	corpus = append(corpus,
+		refused(SF, "SELECT \u017FY\u017FTEM$WAIT(10)", "SYSTEM$WAIT"),
+		refused(SF, "SELECT \"\u017FY\u017FTEM$ABORT_SESSION\"(1)", "SYSTEM$ABORT_SESSION"),
+		refused(BQ, "SELECT `\u0130dentity`(1), `pg_\u017Fleep`(1)", "PG_SLEEP"),
+		refused(DB, "SELECT `java_method\u0131`('a', 'b'), re\uFB02ect('java.lang.Thread', 'sleep', 1L)", "REFLECT"),
+	)
+}
+
 func TestCorpus(t *testing.T) {
 	require.GreaterOrEqual(t, len(corpus), 150)
 	for i, c := range corpus {

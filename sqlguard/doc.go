@@ -66,10 +66,15 @@
 //     DuckDB and assigns variables in BigQuery and Snowflake scripting.
 //   - FOR UPDATE, FOR NO KEY UPDATE, FOR SHARE, FOR KEY SHARE: row locks
 //     need write privileges and block writers; a read does not need them.
-//   - calls of built-in functions with side effects (keywords.go): ending or
-//     signalling sessions (pg_terminate_backend, pg_cancel_backend,
-//     pg_notify), server administration (pg_reload_conf, backups, WAL,
-//     replication slots, pg_stat_reset*), large objects and server files
+//   - calls of built-in functions with side effects (keywords.go, which
+//     cites each engine's documentation): ending or signalling sessions
+//     (pg_terminate_backend, pg_cancel_backend, pg_notify), server
+//     administration (pg_reload_conf, backups, WAL, replication slots,
+//     pg_stat_reset*, Redshift's REBOOT_CLUSTER and CHANGE_*_PRIORITY),
+//     index and storage maintenance (brin_summarize_*, gin_clean_pending_list,
+//     pg_truncate_visibility_map, pg_surgery), PostGIS management
+//     (AddGeometryColumn, DropGeometryTable, UpdateGeometrySRID, raster
+//     constraints, topology editing), large objects and server files
 //     (lo_*, pg_file_*), pg_sleep*, set_config and setseed, sequences
 //     (nextval, setval, Snowflake seq.NEXTVAL), advisory locks, functions
 //     that run SQL text we cannot see now or later (dblink*, query_to_xml*,
@@ -82,6 +87,16 @@
 //     IDENTIFIER(...)(...) are refused because the name cannot be checked.
 //     Functions that only read, such as pg_read_file, are allowed: the mode
 //     is about writes, not about what may be read.
+//
+// # Case folding
+//
+// Keywords and function names are matched without regard to case, and some
+// engines fold more than ASCII: Spark upper-cases the dotless ı to I and
+// the long ſ to S, Java lower-cases İ to i and the Kelvin sign to k, and
+// full case mappings turn ß into SS and ligatures such as ﬁ into FI. An
+// unquoted word holding such a character is read the way the most generous
+// engine would (fold.go), so "ınsert ınto" is INSERT INTO in every dialect,
+// while names such as straße or ılçe stay names.
 //
 // # What is refused, and why
 //

@@ -70,9 +70,48 @@ var otherWords = []string{"INTO", "FOR", "UPDATE", "SHARE", "NO", "KEY", "IN", "
 	"IMMEDIATE", "DATA", "TRANSACTION", "ON", "NEXTVAL"}
 
 // effect is a group of functions with side effects, refused when called in
-// a read. The list is deliberately small and cheap: built-ins that write,
-// signal other sessions, change settings or sequences, take locks, or run
-// SQL text we cannot see. It cannot cover user-defined functions.
+// a read. The list is built from each engine's documentation (sources
+// below): built-ins that write tables, indexes, catalogs or files, signal
+// other sessions, change settings, sequences or priorities, take locks, or
+// run SQL text we cannot see. It cannot cover user-defined functions.
+// Functions that only read (pg_read_file, pg_ls_dir, PostGIS_Full_Version,
+// Find_SRID) are not listed: read-only mode is about writes.
+//
+// Sources:
+//   - PostgreSQL 17, "System Administration Functions" (9.28): signaling,
+//     backup, recovery, replication, index maintenance (brin_*, gin_*),
+//     snapshot and statistics functions;
+//     https://www.postgresql.org/docs/current/functions-admin.html
+//     "Sequence Manipulation Functions", "Large Objects" (lo_*), advisory
+//     locks, txid/xid functions that assign a transaction id, and PostgreSQL
+//     18's statistics manipulation functions (pg_restore_*_stats,
+//     pg_clear_*_stats).
+//   - PostgreSQL contrib modules: adminpack (pg_file_*), pg_visibility
+//     (pg_truncate_visibility_map), pg_surgery (heap_force_*), pg_prewarm
+//     (autoprewarm_*), pg_stat_statements, postgres_fdw, dblink.
+//   - PostGIS 3 reference, "Table Management Functions" (AddGeometryColumn,
+//     DropGeometryColumn, DropGeometryTable, Populate_Geometry_Columns,
+//     UpdateGeometrySRID), "Raster Management" (AddRasterConstraints ...),
+//     PostGIS_Extensions_Upgrade, the topology editors and builders, and the
+//     TIGER geocoder's Install_Missing_Indexes;
+//     https://postgis.net/docs/reference.html
+//   - Amazon Redshift, "System administration functions": CHANGE_*_PRIORITY,
+//     PG_CANCEL_BACKEND, PG_TERMINATE_BACKEND, REBOOT_CLUSTER, SET_CONFIG;
+//     https://docs.aws.amazon.com/redshift/latest/dg/r_System_administration_functions.html
+//   - Snowflake, "System functions": every SYSTEM$ function is refused except
+//     the informational ones in readOnlySystemFunctions (SYSTEM$ABORT_SESSION,
+//     SYSTEM$CANCEL_QUERY, SYSTEM$SET_RETURN_VALUE, SYSTEM$LOG, SYSTEM$WAIT,
+//     SYSTEM$SEND_EMAIL ... act); sequences' NEXTVAL;
+//     https://docs.snowflake.com/en/sql-reference/functions-system
+//   - BigQuery: EXTERNAL_QUERY runs SQL on a Cloud SQL or Spanner database.
+//     BigQuery's acting system routines (BQ.ABORT_SESSION, BQ.JOBS.CANCEL,
+//     BQ.REFRESH_MATERIALIZED_VIEW) are procedures, reached only through
+//     CALL, which is refused.
+//   - Databricks: reflect, java_method and try_reflect call Java methods;
+//     http_request calls an external service;
+//     https://docs.databricks.com/en/sql/language-manual/sql-ref-functions-builtin.html
+//   - DuckDB: checkpoint, force_checkpoint, query and query_table, nextval,
+//     setseed.
 type effect struct {
 	what     string
 	names    []string
@@ -81,7 +120,8 @@ type effect struct {
 
 var effects = []effect{
 	{"ends, cancels or signals other server sessions",
-		[]string{"PG_TERMINATE_BACKEND", "PG_CANCEL_BACKEND", "PG_NOTIFY", "PG_LOG_BACKEND_MEMORY_CONTEXTS"}, nil},
+		[]string{"PG_TERMINATE_BACKEND", "PG_CANCEL_BACKEND", "PG_NOTIFY", "PG_LOG_BACKEND_MEMORY_CONTEXTS",
+			"POSTGRES_FDW_DISCONNECT", "POSTGRES_FDW_DISCONNECT_ALL"}, nil},
 	{"administers the server (configuration, logs, backups, WAL or replication)",
 		[]string{"PG_RELOAD_CONF", "PG_ROTATE_LOGFILE", "PG_PROMOTE", "PG_SWITCH_WAL", "PG_SWITCH_XLOG",
 			"PG_CREATE_RESTORE_POINT", "PG_START_BACKUP", "PG_STOP_BACKUP", "PG_BACKUP_START", "PG_BACKUP_STOP",
@@ -89,8 +129,34 @@ var effects = []effect{
 			"PG_CREATE_PHYSICAL_REPLICATION_SLOT", "PG_CREATE_LOGICAL_REPLICATION_SLOT", "PG_DROP_REPLICATION_SLOT",
 			"PG_COPY_PHYSICAL_REPLICATION_SLOT", "PG_COPY_LOGICAL_REPLICATION_SLOT", "PG_LOGICAL_SLOT_GET_CHANGES",
 			"PG_LOGICAL_SLOT_GET_BINARY_CHANGES", "PG_REPLICATION_SLOT_ADVANCE", "PG_LOGICAL_EMIT_MESSAGE",
-			"PG_IMPORT_SYSTEM_COLLATIONS", "PG_STAT_STATEMENTS_RESET", "CHECKPOINT", "FORCE_CHECKPOINT"},
+			"PG_SYNC_REPLICATION_SLOTS", "PG_LOG_STANDBY_SNAPSHOT", "PG_IMPORT_SYSTEM_COLLATIONS",
+			"PG_STAT_STATEMENTS_RESET", "PG_STAT_FORCE_NEXT_FLUSH", "CHECKPOINT", "FORCE_CHECKPOINT",
+			"AUTOPREWARM_START_WORKER", "AUTOPREWARM_DUMP_NOW",
+			"REBOOT_CLUSTER"}, // Redshift
 		[]string{"PG_STAT_RESET", "PG_REPLICATION_ORIGIN_"}},
+	{"changes the workload priority of queries, sessions or users", // Redshift WLM
+		[]string{"CHANGE_QUERY_PRIORITY", "CHANGE_SESSION_PRIORITY", "CHANGE_USER_PRIORITY"}, nil},
+	{"writes index, table or statistics storage",
+		[]string{"BRIN_SUMMARIZE_NEW_VALUES", "BRIN_SUMMARIZE_RANGE", "BRIN_DESUMMARIZE_RANGE", "GIN_CLEAN_PENDING_LIST",
+			"PG_TRUNCATE_VISIBILITY_MAP", "HEAP_FORCE_KILL", "HEAP_FORCE_FREEZE",
+			"PG_SET_RELATION_STATS", "PG_CLEAR_RELATION_STATS", "PG_RESTORE_RELATION_STATS",
+			"PG_SET_ATTRIBUTE_STATS", "PG_CLEAR_ATTRIBUTE_STATS", "PG_RESTORE_ATTRIBUTE_STATS"}, nil},
+	{"assigns a transaction id, which a read never needs",
+		[]string{"TXID_CURRENT", "PG_CURRENT_XACT_ID"}, nil},
+	{"is a PostGIS management function that creates, changes or drops tables, columns, constraints or topologies",
+		[]string{"ADDGEOMETRYCOLUMN", "DROPGEOMETRYCOLUMN", "DROPGEOMETRYTABLE", "UPDATEGEOMETRYSRID",
+			"POPULATE_GEOMETRY_COLUMNS", "PROBE_GEOMETRY_COLUMNS", "POSTGIS_EXTENSIONS_UPGRADE",
+			"ADDRASTERCONSTRAINTS", "DROPRASTERCONSTRAINTS", "ADDOVERVIEWCONSTRAINTS", "DROPOVERVIEWCONSTRAINTS",
+			"ST_CREATEOVERVIEW", "INSTALL_MISSING_INDEXES",
+			// topology: creating, copying and editing topologies and TopoGeometry columns
+			"CREATETOPOLOGY", "DROPTOPOLOGY", "RENAMETOPOLOGY", "COPYTOPOLOGY", "ADDTOPOGEOMETRYCOLUMN",
+			"DROPTOPOGEOMETRYCOLUMN", "RENAMETOPOGEOMETRYCOLUMN", "TOTOPOGEOM", "CLEARTOPOGEOM",
+			"CREATETOPOGEOM", "POLYGONIZE", "ADDNODE", "ADDEDGE", "ADDFACE", "REMOVEUNUSEDPRIMITIVES",
+			"ST_INITTOPOGEO", "ST_CREATETOPOGEO", "ST_ADDISONODE", "ST_ADDISOEDGE", "ST_ADDEDGEMODFACE",
+			"ST_ADDEDGENEWFACES", "ST_CHANGEEDGEGEOM", "ST_MODEDGESPLIT", "ST_MODEDGEHEAL", "ST_NEWEDGEHEAL",
+			"ST_NEWEDGESSPLIT", "ST_MOVEISONODE", "ST_REMEDGEMODFACE", "ST_REMEDGENEWFACE", "ST_REMOVEISONODE",
+			"ST_REMOVEISOEDGE", "ST_REMISONODE", "ST_REMISOEDGE"},
+		[]string{"TOPOGEO_ADD", "TOPOGEO_LOAD"}},
 	{"writes server files or large objects",
 		[]string{"LOWRITE", "PG_FILE_WRITE", "PG_FILE_RENAME", "PG_FILE_UNLINK", "PG_FILE_SYNC"},
 		[]string{"LO_"}},

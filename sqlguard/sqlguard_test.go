@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -174,4 +176,26 @@ func TestRefusedInputIsAlwaysAnError(t *testing.T) {
 	var e *Error
 	require.True(t, errors.As(err, &e))
 	assert.NotEmpty(t, e.Error())
+}
+
+// TestFoldCoversUnicode checks fold.go's list against Go's Unicode tables:
+// every character whose simple upper, lower or title case, Turkish casing or
+// case-folding orbit is an ASCII letter must be on it, with that letter.
+func TestFoldCoversUnicode(t *testing.T) {
+	isLetter := func(r rune) bool { return 'A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' }
+	for r := rune(utf8.RuneSelf); r <= unicode.MaxRune; r++ {
+		var reach []rune
+		reach = append(reach, unicode.ToUpper(r), unicode.ToLower(r), unicode.ToTitle(r),
+			unicode.TurkishCase.ToUpper(r), unicode.TurkishCase.ToLower(r))
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			reach = append(reach, f)
+		}
+		for _, to := range reach {
+			if isLetter(to) {
+				assert.Equal(t, strings.ToUpper(string(to)), foldToASCII[r], "%U reaches %q", r, to)
+			}
+		}
+	}
+	assert.Equal(t, "INsERT", foldWord("\u0130NsERT"))
+	assert.Equal(t, "STRASSE", asciiUpper(foldWord("straße")))
 }

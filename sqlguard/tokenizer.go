@@ -33,7 +33,11 @@ const (
 )
 
 type token struct {
-	kind       tokenKind
+	kind tokenKind
+	// folded marks a word holding a character that some engine's case
+	// folding turns into ASCII letters (fold.go): it must be read through
+	// foldWord.
+	folded     bool
 	start, end int // byte offsets into the source
 }
 
@@ -200,6 +204,7 @@ const (
 func (lx *lexer) word(start int) *lexError {
 	src, r := lx.src, lx.r
 	i := start
+	folded := false
 scan:
 	for i < len(src) {
 		c := src[i]
@@ -211,6 +216,7 @@ scan:
 			if why := oddRune(ch); why != "" {
 				return lx.fail(i, "the character %U %s; read-only mode refuses it outside strings and quoted names", ch, why)
 			}
+			folded = folded || foldsToASCII(ch)
 			i += size
 		default:
 			break scan
@@ -234,6 +240,7 @@ scan:
 		}
 	}
 	lx.emit(tkWord, start, i)
+	lx.toks[len(lx.toks)-1].folded = folded
 	return nil
 }
 
