@@ -101,13 +101,32 @@ func defaultHTTPClient() *http.Client {
 
 // resolveConnection picks the call's connection or the default.
 func (c *Client) resolveConnection(conn string) (string, error) {
-	if conn = strings.TrimSpace(conn); conn != "" {
-		return conn, nil
+	if conn = strings.TrimSpace(conn); conn == "" {
+		conn = c.connection
 	}
-	if c.connection != "" {
-		return c.connection, nil
+	if conn == "" {
+		return "", ErrNoConnection
 	}
-	return "", ErrNoConnection
+	if err := checkSegment("connection name", conn); err != nil {
+		return "", err
+	}
+	return conn, nil
+}
+
+// ErrInvalidName is returned, before anything is sent, for a connection name or
+// job id that cannot be put in a URL path safely.
+var ErrInvalidName = errors.New("invalid name")
+
+// checkSegment refuses "." and "..", the only values url.PathEscape leaves as
+// dot segments: a proxy or server that normalises paths (RFC 3986 section 5.2.4)
+// would remove them and their neighbours, so that cancel_job on job ".." of
+// connection ".." became DELETE /v3/. Escaping them as %2E would not help:
+// normalisers decode unreserved characters first.
+func checkSegment(what, s string) error {
+	if s == "." || s == ".." {
+		return fmt.Errorf("%w: the %s %q is not a name but a relative path, which would change the CARTO endpoint called", ErrInvalidName, what, s)
+	}
+	return nil
 }
 
 // call is one logical API call, possibly sent several times.
@@ -147,6 +166,12 @@ func (c *Client) url(cl *call) *url.URL {
 // the caller must close. Any other outcome is an error: *APIError for a non-2xx
 // answer, a wrapped context or network error otherwise.
 func (c *Client) do(ctx context.Context, cl *call) (*http.Response, error) {
+	// Every path segment is checked here too, whatever built the call.
+	for _, s := range cl.segments {
+		if err := checkSegment("path segment", s); err != nil {
+			return nil, c.wrap(cl, err)
+		}
+	}
 	select {
 	case c.slots <- struct{}{}:
 	case <-ctx.Done():

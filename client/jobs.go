@@ -220,7 +220,10 @@ func (s *JobService) jobCall(method, op, connection, jobID string) (*call, error
 		return nil, fmt.Errorf("carto: %s: %w", op, err)
 	}
 	if strings.TrimSpace(jobID) == "" {
-		return nil, fmt.Errorf("carto: %s on connection %q: empty job id", op, conn)
+		return nil, fmt.Errorf("carto: %s on connection %q: %w: empty job id", op, conn, ErrInvalidName)
+	}
+	if err := checkSegment("job id", jobID); err != nil {
+		return nil, fmt.Errorf("carto: %s on connection %q: %w", op, conn, err)
 	}
 	// Cancelling twice is harmless, so DELETE is as safe to repeat as a GET.
 	return &call{op: op, connection: conn, method: method, idempotent: true,

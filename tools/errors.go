@@ -50,6 +50,9 @@ func describeError(op opKind, err error, timeout time.Duration) *callError {
 		return &callError{kind: "no_connection", text: "No CARTO connection given: pass the `connection` argument " +
 			"(the name of a connection in the CARTO Workspace, under Connections), or start the server with " +
 			client.EnvConnection + " set to a default connection."}
+	case errors.Is(err, client.ErrInvalidName):
+		return badArgument("%v. Pass the connection's name as the CARTO Workspace shows it (under Connections) "+
+			"and the job_id that submit_job or list_jobs returned.", err)
 	case errors.As(err, &apiErr):
 		return describeAPIError(op, apiErr)
 	case errors.Is(err, context.DeadlineExceeded):
