@@ -68,7 +68,10 @@
 // infinities become null, as JSON.stringify does in CARTO's Node.js API.
 // TIMESTAMP, TIMESTAMPTZ and DATE values are RFC 3339 date-times in UTC
 // ("2021-03-04T05:06:07.123456Z", a DATE as "2021-03-04T00:00:00Z"; a
-// TIMESTAMP without time zone is read as UTC); TIME and TIMETZ are RFC 3339
+// TIMESTAMP without time zone is read as UTC). 'infinity' and '-infinity'
+// dates and timestamps are null, as CARTO's Node.js API writes them; a year
+// outside 0000-9999 uses ISO 8601's expanded form ("+294247-01-10T00:00:00Z"),
+// as JavaScript does. TIME and TIMETZ are RFC 3339
 // partial times ("05:06:07", "05:06:07+02:00"). STRUCT values come from the
 // driver as Go maps, so their keys are sorted rather than in declared order;
 // a MAP with string keys becomes a JSON object, any other MAP an array of
@@ -111,7 +114,10 @@
 // the SQL must be present (DuckDB would otherwise bind a missing name by
 // position), names must start with a letter, and @ is always a parameter
 // marker: write abs(x), not @x. @@name (a BigQuery system variable) is left
-// alone.
+// alone. Placeholders and values must match: a placeholder with no
+// queryParameters, a named value no placeholder uses, or more positional
+// values than placeholders is a 400 that says so (DuckDB would give a binder
+// error, or drop the extra values in silence).
 //
 // # Limits and errors
 //
@@ -126,7 +132,9 @@
 // clean 400 instead of a truncated 200.
 //
 // Errors are JSON in the contract's shape, {"error": "...", "status": N}
-// with an optional "hint": 400 for bad SQL (DuckDB's own message), bad
+// with an optional "hint": 400 for bad SQL (DuckDB's own message, which
+// quotes the SQL; the warehouse's logs name only its kind, e.g. "Catalog
+// Error", as SQL never goes to logs), bad
 // parameters, a bad JSON body, a timeout or too many rows; 401 {"error":
 // "Token not defined"} when a token is required but missing; 403 {"error":
 // "You don't have permissions to read this resource"} for a wrong token;
@@ -143,7 +151,8 @@
 //
 // Timestamps are RFC 3339 in UTC with milliseconds. "user" is "local".
 // "provider" is {"engine":"duckdb"}, plus "rowsAffected" once a job
-// succeeded. A failed job has "status":"failure" and "error":{"code":
+// succeeded: the rows its (last) statement inserted, updated or deleted,
+// CREATE TABLE ... AS SELECT included; 0 for other statements. A failed job has "status":"failure" and "error":{"code":
 // "query_error","msg":<DuckDB's message>}.
 //
 // Cancelling (DELETE) dequeues a pending job, or interrupts a running

@@ -247,9 +247,7 @@ func appendValue(dst []byte, v any) []byte {
 	case []byte:
 		return jsonstr.Append(dst, base64.StdEncoding.EncodeToString(x))
 	case time.Time:
-		dst = append(dst, '"')
-		dst = x.UTC().AppendFormat(dst, time.RFC3339Nano)
-		return append(dst, '"')
+		return appendTime(dst, x)
 	case *big.Int:
 		if x == nil {
 			return append(dst, "null"...)
@@ -433,4 +431,55 @@ func isoDuration(iv duckdb.Interval) string {
 		return "PT0S"
 	}
 	return b.String()
+}
+
+// infinite reports whether t is one of DuckDB's ±infinity dates or
+// timestamps, as duckdb-go delivers them: the largest value of the type's unit
+// (days for DATE, seconds, milliseconds, microseconds or nanoseconds for the
+// TIMESTAMP types), which no real value takes.
+func infinite(t time.Time) bool {
+	const maxDays = math.MaxInt32 // DATE's infinity, in days from the epoch
+	u := t.Unix()
+	switch {
+	case u == math.MaxInt64 || u == -math.MaxInt64: // TIMESTAMP_S
+		return true
+	case u == maxDays*86400 || u == -maxDays*86400: // DATE
+		return true
+	}
+	for _, v := range []int64{t.UnixMilli(), t.UnixMicro(), t.UnixNano()} { // TIMESTAMP_MS, TIMESTAMP(TZ), TIMESTAMP_NS
+		if v == math.MaxInt64 || v == -math.MaxInt64 {
+			return true
+		}
+	}
+	return false
+}
+
+// appendTime writes a DATE or TIMESTAMP as an RFC 3339 date-time in UTC.
+// 'infinity' and '-infinity' become null, as CARTO's Node.js API writes them
+// (node-postgres reads them as Infinity, which JSON.stringify turns into null),
+// and as this warehouse writes infinite numbers. A year outside 0000-9999, which
+// RFC 3339 cannot hold, is written in ISO 8601's expanded form with a sign
+// ("+294247-01-10T00:00:00Z"), as JavaScript's toISOString does.
+func appendTime(dst []byte, t time.Time) []byte {
+	if infinite(t) {
+		return append(dst, "null"...)
+	}
+	t = t.UTC()
+	dst = append(dst, '"')
+	if y := t.Year(); y < 0 || y > 9999 {
+		sign := byte('+')
+		if y < 0 {
+			sign, y = '-', -y
+		}
+		dst = append(dst, sign)
+		digits := strconv.Itoa(y)
+		for range 6 - len(digits) {
+			dst = append(dst, '0')
+		}
+		dst = append(dst, digits...)
+		dst = t.AppendFormat(dst, "-01-02T15:04:05.999999999Z07:00")
+		return append(dst, '"')
+	}
+	dst = t.AppendFormat(dst, time.RFC3339Nano)
+	return append(dst, '"')
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -156,15 +157,33 @@ func (m *jobManager) exec(ctx context.Context, sqlText string, args []any) (int6
 		return 0, err
 	}
 	defer conn.Close()
-	res, err := conn.ExecContext(ctx, sqlText, args...)
+	// DuckDB answers a statement that writes with one BIGINT column named
+	// "Count": the rows it inserted, updated or deleted, including those of
+	// CREATE TABLE ... AS SELECT, which Exec's RowsAffected reports as 0. Any
+	// other answer (a SELECT run as a job) is read through and counts 0.
+	rows, err := conn.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return 0, err
 	}
-	n, err := res.RowsAffected()
+	defer rows.Close()
+	cts, err := rows.ColumnTypes()
 	if err != nil {
-		return 0, nil // not every statement has a row count
+		return 0, err
 	}
-	return n, nil
+	isCount := len(cts) == 1 && cts[0].Name() == "Count" && cts[0].DatabaseTypeName() == "BIGINT"
+	var n int64
+	first := true
+	for rows.Next() {
+		if isCount && first {
+			var c sql.NullInt64
+			if err := rows.Scan(&c); err != nil {
+				return 0, err
+			}
+			n = c.Int64
+		}
+		first = false
+	}
+	return n, rows.Err()
 }
 
 func (m *jobManager) finishLocked(j *job, status, code, msg string) {

@@ -101,7 +101,8 @@ func TestJobSuccess(t *testing.T) {
 	require.Equal(t, statusSuccess, done.Status, "%+v", done.Error)
 	assert.Nil(t, done.Error)
 	assert.Equal(t, "duckdb", done.Provider.Engine)
-	assert.NotNil(t, done.Provider.RowsAffected)
+	require.NotNil(t, done.Provider.RowsAffected)
+	assert.Equal(t, int64(9), *done.Provider.RowsAffected, "CREATE TABLE ... AS SELECT counts the rows it wrote")
 	assert.JSONEq(t, `{"foo":"bar"}`, string(done.Metadata))
 
 	res := e.query("SELECT count(*) AS n FROM carto_local.demo.big_cities", nil)
@@ -291,4 +292,28 @@ func TestCloseCancelsJobs(t *testing.T) {
 	_, err = w.jobs.submit("SELECT 1", "SELECT 1", nil, nil)
 	assert.ErrorIs(t, err, errClosed)
 	assert.NoError(t, w.Close(), "Close is idempotent")
+}
+
+// rowsAffected counts what each kind of statement wrote.
+func TestJobRowsAffected(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{NoDemoData: true})
+	for _, tc := range []struct {
+		sql  string
+		want int64
+	}{
+		{"CREATE TABLE t AS SELECT * FROM range(7)", 7},
+		{"INSERT INTO t SELECT * FROM range(3)", 3},
+		{"UPDATE t SET range = 0 WHERE range < 2", 4}, // 0 and 1, twice
+		{"DELETE FROM t WHERE range = 0", 4},
+		{"CREATE TABLE empty (x INTEGER)", 0},
+		{"CREATE OR REPLACE TABLE t2 AS SELECT 1 AS a; CREATE TABLE t3 AS SELECT * FROM range(4)", 4},
+		{"SELECT * FROM range(5)", 0},
+	} {
+		j := e.submitJob(tc.sql, nil)
+		done := e.waitJob(j.JobID, statusSuccess, statusFailure)
+		require.Equal(t, statusSuccess, done.Status, "%s: %+v", tc.sql, done.Error)
+		require.NotNil(t, done.Provider.RowsAffected, tc.sql)
+		assert.Equal(t, tc.want, *done.Provider.RowsAffected, tc.sql)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"slices"
 	"strconv"
@@ -43,6 +44,16 @@ func bindParameters(query string, raw []byte) (string, []any, error) {
 		raw = bytes.TrimSpace([]byte(s))
 	}
 	if len(raw) == 0 || string(raw) == "null" {
+		// A placeholder with nothing to bind would fail in DuckDB's binder with
+		// a message about columns or argument counts; say what is missing.
+		refs := scanParams(query, false)
+		switch {
+		case len(refs.named) > 0:
+			return "", nil, paramErrorf("the query uses the parameter %s, but no queryParameters were given: pass them as an object, e.g. {%q: ...}",
+				refs.named[0], refs.named[0][1:])
+		case refs.positional:
+			return "", nil, paramErrorf("the query uses positional parameters ($1 or ?), but no queryParameters were given: pass them as an array, e.g. [...] with one value per placeholder")
+		}
 		return query, nil, nil
 	}
 
@@ -70,6 +81,16 @@ func bindPositional(query string, params []any) (string, []any, error) {
 	refs := scanParams(query, false)
 	if len(refs.named) > 0 {
 		return "", nil, paramErrorf("the query uses the named parameter %s, which needs queryParameters to be an object, not an array", refs.named[0])
+	}
+	// DuckDB ignores values beyond the placeholders, silently: a value the
+	// caller meant to bind would be lost.
+	if want := refs.positionalCount(); len(params) > want {
+		if want == 0 {
+			return "", nil, paramErrorf("queryParameters has %d values, but the query has no placeholders: use $1, $2, ... where the values go, or leave queryParameters out", len(params))
+		}
+		return "", nil, paramErrorf("queryParameters has %d values, but the query uses only %d ($1 to $%d): remove the extra values or add their placeholders", len(params), want, want)
+	} else if len(params) < want {
+		return "", nil, paramErrorf("the query uses $%d, but queryParameters has only %d values", want, len(params))
 	}
 	args := make([]any, len(params))
 	for i, p := range params {
@@ -102,10 +123,25 @@ func bindNamed(query string, params map[string]any) (string, []any, error) {
 	}
 	// DuckDB binds a parameter it cannot find by name to the argument at the
 	// same position, so a missing name must be caught here, not by DuckDB.
+	used := make(map[string]bool, len(refs.named))
 	for _, ref := range refs.named {
 		if _, ok := byLower[strings.ToLower(ref[1:])]; !ok {
 			return "", nil, paramErrorf("the query uses %s but queryParameters has no %q", ref, ref[1:])
 		}
+		used[strings.ToLower(ref[1:])] = true
+	}
+	// A value no placeholder uses is a mistake (a misspelt name, a forgotten
+	// WHERE): refuse it rather than run the query without it.
+	var unused []string
+	for lower, name := range byLower {
+		if !used[lower] {
+			unused = append(unused, name)
+		}
+	}
+	if len(unused) > 0 {
+		slices.Sort(unused)
+		return "", nil, paramErrorf("queryParameters has %q, which the query does not use (it uses %s): remove it, or add @%s where the value goes",
+			unused[0], usedList(refs.named), unused[0])
 	}
 
 	names := make([]string, 0, len(params))
@@ -199,6 +235,28 @@ type paramRefs struct {
 	sql        string   // the query, with @name rewritten to $name if asked
 	named      []string // named references as written, e.g. "@city", "$id"
 	positional bool     // whether $1 or ? occurs
+	maxDollar  int      // the highest $N
+	questions  int      // how many ? occur (DuckDB numbers them in order)
+}
+
+// positionalCount is how many positional values the query takes: DuckDB
+// numbers each ? after the highest $N before it.
+func (r paramRefs) positionalCount() int { return r.maxDollar + r.questions }
+
+// usedList names the placeholders a query uses, for a message.
+func usedList(named []string) string {
+	if len(named) == 0 {
+		return "no named placeholders"
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range named {
+		if !seen[strings.ToLower(n)] {
+			seen[strings.ToLower(n)] = true
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // scanParams finds parameter references in code (outside strings, quoted
@@ -238,6 +296,11 @@ func scanParams(q string, rewriteAt bool) paramRefs {
 			switch kind {
 			case dollarPositional:
 				refs.positional = true
+				if n, err := strconv.Atoi(q[i+1 : j]); err == nil {
+					refs.maxDollar = max(refs.maxDollar, n)
+				} else {
+					refs.maxDollar = math.MaxInt32 // absurdly large: DuckDB refuses it
+				}
 			case dollarNamed:
 				refs.named = append(refs.named, q[i:j])
 			}
@@ -245,6 +308,7 @@ func scanParams(q string, rewriteAt bool) paramRefs {
 			i = j
 		case c == '?':
 			refs.positional = true
+			refs.questions++
 			out.WriteByte(c)
 			i++
 		case c == '@' && strings.HasPrefix(q[i:], "@@"):

@@ -26,11 +26,47 @@ func TestPositionalParameters(t *testing.T) {
 	require.Len(t, res.Rows, 3)
 	assert.Equal(t, `"Paris"`, res.value(0, "name"))
 
-	// Too few values is DuckDB's error, a 400.
-	e.queryError(http.StatusBadRequest, "SELECT $1 + $2 AS x", []any{1})
+	// Too few values is a 400 that says which placeholder has no value.
+	body := e.queryError(http.StatusBadRequest, "SELECT $1 + $2 AS x", []any{1})
+	assert.Contains(t, body["error"], "uses $2, but queryParameters has only 1 values")
 	// Named references need an object.
-	body := e.queryError(http.StatusBadRequest, "SELECT $name AS x", []any{1})
+	body = e.queryError(http.StatusBadRequest, "SELECT $name AS x", []any{1})
 	assert.Contains(t, body["error"], "$name")
+}
+
+// Placeholders without parameters, and parameters without placeholders, are
+// refused with what is missing, instead of DuckDB's binder errors or values
+// dropped in silence.
+func TestParametersAndPlaceholdersMustMatch(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{NoDemoData: true})
+	for _, tc := range []struct {
+		sql    string
+		params any
+		want   string
+	}{
+		{"SELECT @a AS x", nil, `the query uses the parameter @a, but no queryParameters were given: pass them as an object, e.g. {"a": ...}`},
+		{"SELECT $a AS x", nil, "uses the parameter $a, but no queryParameters were given"},
+		{"SELECT $1 AS x", nil, "uses positional parameters ($1 or ?), but no queryParameters were given"},
+		{"SELECT ? AS x", nil, "uses positional parameters"},
+		{"SELECT 1 AS x", []any{5}, "queryParameters has 1 values, but the query has no placeholders"},
+		{"SELECT $1 AS x", []any{5, 6}, "queryParameters has 2 values, but the query uses only 1 ($1 to $1)"},
+		{"SELECT ? AS x, ? AS y", []any{5, 6, 7}, "has 3 values, but the query uses only 2"},
+		{"SELECT @a AS x", map[string]any{"a": 1, "b": 2}, `queryParameters has "b", which the query does not use (it uses @a)`},
+		{"SELECT 1 AS x", map[string]any{"b": 2}, `queryParameters has "b", which the query does not use (it uses no named placeholders)`},
+	} {
+		body := e.queryError(http.StatusBadRequest, tc.sql, tc.params)
+		assert.Contains(t, body["error"], tc.want, tc.sql)
+	}
+	// Jobs check the same way.
+	r := e.postJSON(e.jobPath(), map[string]any{"query": "SELECT @a", "queryParameters": map[string]any{}})
+	assert.Equal(t, http.StatusBadRequest, r.status, "%s", r.body)
+	// Text that only looks like a placeholder needs no parameter.
+	res := e.query(`SELECT '@a ? $1' AS s, "@b" FROM (SELECT 1 AS "@b") -- @c $2 ?`, nil)
+	assert.Equal(t, `"@a ? $1"`, res.value(0, "s"))
+	// Matching ones run.
+	res = e.query("SELECT $1 + $2 AS x", []any{1, 2})
+	assert.Equal(t, "3", res.value(0, "x"))
 }
 
 func TestNamedParameters(t *testing.T) {
@@ -38,7 +74,7 @@ func TestNamedParameters(t *testing.T) {
 	e := newEnv(t, Options{})
 
 	res := e.query(`SELECT name FROM demo.cities WHERE iso_a3 = @iso AND population >= @min ORDER BY population DESC`,
-		map[string]any{"iso": "ESP", "min": 1000000, "unused": true})
+		map[string]any{"iso": "ESP", "min": 1000000})
 	require.NotEmpty(t, res.Rows)
 	assert.Equal(t, `"Madrid"`, res.value(0, "name"))
 

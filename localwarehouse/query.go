@@ -50,7 +50,9 @@ func (w *Warehouse) handleQuery(rw http.ResponseWriter, r *http.Request) {
 	cols, rows, err := w.runQuery(ctx, sqlText, args, &out)
 	if err != nil {
 		e := w.classifyQueryError(ctx, r.Context(), err)
-		w.log.Info("query failed", "status", e.Status, "err", e.Message)
+		// DuckDB's message quotes the SQL ("LINE 1: SELECT ..."), and SQL
+		// never goes to logs: log the kind of error only.
+		w.log.Info("query failed", "status", e.Status, "error_kind", errorKind(e.Message))
 		writeError(rw, e)
 		return
 	}
@@ -215,4 +217,14 @@ func parseQueryRequest(rw http.ResponseWriter, r *http.Request) (string, []byte,
 		}
 	}
 	return q, params, nil
+}
+
+// errorKind is the class of a DuckDB error message ("Catalog Error",
+// "Parser Error", ...) without the message itself, which may quote the SQL
+// and the values in it: the part that may go to logs.
+func errorKind(msg string) string {
+	if kind, _, ok := strings.Cut(msg, ": "); ok && strings.HasSuffix(kind, " Error") && !strings.ContainsAny(kind, "\n'\"") && len(kind) <= 40 {
+		return kind
+	}
+	return "query error"
 }

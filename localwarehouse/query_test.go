@@ -1,11 +1,14 @@
 package localwarehouse
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -356,4 +359,78 @@ func TestCloseCancelsQueries(t *testing.T) {
 	r := <-result
 	assert.Equal(t, http.StatusServiceUnavailable, r.status, "%s", r.body)
 	assert.Contains(t, r.json(t)["error"], "shutting down")
+}
+
+// DuckDB's infinite dates and timestamps are null, as CARTO's Node.js API
+// writes them; every other date or timestamp is a valid RFC 3339 date-time,
+// or, for a year RFC 3339 cannot hold, ISO 8601's expanded form.
+func TestQueryInfiniteAndFarDates(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{NoDemoData: true})
+	cases := []struct{ name, expr, want string }{
+		{"d_inf", "'infinity'::DATE", "null"},
+		{"d_ninf", "'-infinity'::DATE", "null"},
+		{"ts_inf", "'infinity'::TIMESTAMP", "null"},
+		{"ts_ninf", "'-infinity'::TIMESTAMP", "null"},
+		{"tstz_inf", "'infinity'::TIMESTAMPTZ", "null"},
+		{"tstz_ninf", "'-infinity'::TIMESTAMPTZ", "null"},
+		{"s_inf", "'infinity'::TIMESTAMP_S", "null"},
+		{"s_ninf", "'-infinity'::TIMESTAMP_S", "null"},
+		{"ms_inf", "'infinity'::TIMESTAMP_MS", "null"},
+		{"ms_ninf", "'-infinity'::TIMESTAMP_MS", "null"},
+		{"ns_inf", "'infinity'::TIMESTAMP_NS", "null"},
+		{"ns_ninf", "'-infinity'::TIMESTAMP_NS", "null"},
+		{"list_inf", "['infinity'::DATE, DATE '2020-01-02']", `[null,"2020-01-02T00:00:00Z"]`},
+		{"far", "DATE '294247-01-10'", `"+294247-01-10T00:00:00Z"`},
+		{"bc", "DATE '0044-03-15 (BC)'", `"-000043-03-15T00:00:00Z"`},
+		{"edge", "TIMESTAMP '9999-12-31 23:59:59'", `"9999-12-31T23:59:59Z"`},
+		{"ns_real", "TIMESTAMP_NS '2262-04-11 23:47:16.854775806'", `"2262-04-11T23:47:16.854775806Z"`},
+	}
+	var exprs []string
+	for _, c := range cases {
+		exprs = append(exprs, fmt.Sprintf("%s AS %s", c.expr, c.name))
+	}
+	res := e.query("SELECT "+strings.Join(exprs, ", "), nil)
+	for _, c := range cases {
+		assert.Equal(t, c.want, res.value(0, c.name), c.name)
+	}
+}
+
+// SQL never reaches the logs, not even inside DuckDB's error messages, which
+// quote it ("LINE 1: SELECT * FROM ..."); the kind of error does.
+func TestLogsHoldNoSQL(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	e := newEnv(t, Options{NoDemoData: true, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	body := e.queryError(http.StatusBadRequest, "SELECT * FROM SECRET_TABLE_456", nil)
+	assert.Contains(t, body["error"], "SECRET_TABLE_456", "the caller gets DuckDB's message")
+	e.queryError(http.StatusBadRequest, "SELEC 'SECRET_VALUE_789'", nil)
+	j := e.submitJob("SELECT * FROM SECRET_TABLE_456", nil)
+	e.waitJob(j.JobID, statusSuccess, statusFailure)
+	j = e.submitJob("CREATE TABLE SECRET_TABLE_457 AS SELECT 'SECRET_VALUE_789' AS v", nil)
+	e.waitJob(j.JobID, statusSuccess, statusFailure)
+	out := logs.String()
+	assert.Contains(t, out, "error_kind=\"Catalog Error\"")
+	assert.Contains(t, out, "error_kind=\"Parser Error\"")
+	for _, secret := range []string{"SECRET", "LINE 1", "SELECT", "SELEC"} {
+		assert.NotContains(t, out, secret)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger to write while a test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
