@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	mcpclient "github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -17,6 +16,7 @@ import (
 	"github.com/carto-mcp/carto-mcp/cartofake"
 	"github.com/carto-mcp/carto-mcp/client"
 	"github.com/carto-mcp/carto-mcp/tools"
+	"github.com/carto-mcp/carto-mcp/tools/toolstest"
 )
 
 // A client that sets a log level receives the server's log lines for its own
@@ -34,8 +34,7 @@ func TestClientReceivesLogsAtItsLevel(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(deps.Close)
 
-	mc, err := mcpclient.NewInProcessClient(srv)
-	require.NoError(t, err)
+	mc := toolstest.NewInProcessClient(t, srv)
 	t.Cleanup(func() { _ = mc.Close() })
 	var mu sync.Mutex
 	var got []map[string]any

@@ -18,6 +18,7 @@ import (
 	"github.com/carto-mcp/carto-mcp/cartofake"
 	"github.com/carto-mcp/carto-mcp/client"
 	"github.com/carto-mcp/carto-mcp/tools"
+	"github.com/carto-mcp/carto-mcp/tools/toolstest"
 )
 
 // env is one MCP client session, through mcp-go's client and the in-process
@@ -97,8 +98,7 @@ func newEnvOn(t *testing.T, fake *cartofake.Server, mods ...func(*envConfig)) *e
 		clock = tools.UseFakeClock(deps)
 	}
 
-	mc, err := mcpclient.NewInProcessClient(srv)
-	require.NoError(t, err)
+	mc := toolstest.NewInProcessClient(t, srv)
 	t.Cleanup(func() { _ = mc.Close() })
 	ctx := testContext(t)
 	require.NoError(t, mc.Start(ctx))

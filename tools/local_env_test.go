@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/require"
@@ -21,6 +20,7 @@ import (
 	"github.com/carto-mcp/carto-mcp/inproc"
 	"github.com/carto-mcp/carto-mcp/localwarehouse"
 	"github.com/carto-mcp/carto-mcp/tools"
+	"github.com/carto-mcp/carto-mcp/tools/toolstest"
 )
 
 // slowSQL runs for an hour in DuckDB without using the CPU (so that it does
@@ -78,9 +78,7 @@ func connect(t *testing.T, srv *server.MCPServer, name string) *mcpclient.Client
 	var mc *mcpclient.Client
 	switch name {
 	case inProcess:
-		var err error
-		mc, err = mcpclient.NewInProcessClient(srv)
-		require.NoError(t, err)
+		mc = toolstest.NewInProcessClient(t, srv)
 	case stdioPipes:
 		// mcp-go's stdio server has one session for the whole process, so two
 		// running at once would see each other's notifications.
@@ -100,7 +98,7 @@ func connect(t *testing.T, srv *server.MCPServer, name string) *mcpclient.Client
 			cancel()
 			<-done
 		})
-		mc = mcpclient.NewClient(transport.NewIO(clientRead, clientWrite, io.NopCloser(strings.NewReader(""))))
+		mc = toolstest.NewIOClient(t, clientRead, clientWrite, io.NopCloser(strings.NewReader("")))
 	case streamableHTTP:
 		hs := server.NewStreamableHTTPServer(srv)
 		ts := httptest.NewServer(hs)
@@ -108,9 +106,7 @@ func connect(t *testing.T, srv *server.MCPServer, name string) *mcpclient.Client
 			_ = hs.Shutdown(context.Background())
 			ts.Close()
 		})
-		var err error
-		mc, err = mcpclient.NewStreamableHttpClient(ts.URL + "/mcp")
-		require.NoError(t, err)
+		mc = toolstest.NewStreamableHTTPClient(t, ts.URL+"/mcp")
 	case sseHTTP:
 		var sse *server.SSEServer
 		ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sse.ServeHTTP(w, r) }))
@@ -120,9 +116,7 @@ func connect(t *testing.T, srv *server.MCPServer, name string) *mcpclient.Client
 			_ = sse.Shutdown(context.Background())
 			ts.Close()
 		})
-		var err error
-		mc, err = mcpclient.NewSSEMCPClient(ts.URL + "/sse")
-		require.NoError(t, err)
+		mc = toolstest.NewSSEClient(t, ts.URL+"/sse")
 	default:
 		t.Fatalf("unknown transport %q", name)
 	}

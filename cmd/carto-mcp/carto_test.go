@@ -17,6 +17,7 @@ import (
 
 	"github.com/carto-mcp/carto-mcp/cartofake"
 	"github.com/carto-mcp/carto-mcp/httpserve"
+	"github.com/carto-mcp/carto-mcp/tools/toolstest"
 )
 
 // The same server against a fake CARTO, over each transport: the real client
@@ -97,13 +98,11 @@ func TestHTTPTransportsOnFakeCARTO(t *testing.T) {
 		base, stop, done := serveHTTPWith(t, getenv, append([]string{"--transport", tc.transport}, tc.args...)...)
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		var c *mcpclient.Client
-		var err error
 		if tc.transport == "sse" {
-			c, err = mcpclient.NewSSEMCPClient(base + tc.path)
+			c = toolstest.NewSSEClient(t, base+tc.path)
 		} else {
-			c, err = mcpclient.NewStreamableHttpClient(base + tc.path)
+			c = toolstest.NewStreamableHTTPClient(t, base+tc.path)
 		}
-		require.NoError(t, err)
 		require.NoError(t, c.Start(ctx))
 		exerciseCARTO(t, ctx, c)
 		require.NoError(t, c.Close())
@@ -135,9 +134,8 @@ func TestPerRequestTokenEndToEnd(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c, err := mcpclient.NewStreamableHttpClient(base+"/mcp",
+	c := toolstest.NewStreamableHTTPClient(t, base+"/mcp",
 		transport.WithHTTPHeaders(map[string]string{httpserve.CARTOTokenHeader: userToken}))
-	require.NoError(t, err)
 	defer c.Close()
 	require.NoError(t, c.Start(ctx))
 	initialize(t, ctx, c)

@@ -15,10 +15,11 @@ import (
 	"time"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/carto-mcp/carto-mcp/tools/toolstest"
 )
 
 // lockedBuffer is a bytes.Buffer safe to write from the server and read from the test.
@@ -107,7 +108,7 @@ func startStdio(t *testing.T, ctx context.Context, args []string, getenv func(st
 		done <- run(ctx, args, env{getenv: getenv, stdin: inR, stdout: io.MultiWriter(outW, stdout), stderr: stderr})
 		outW.Close()
 	}()
-	c = mcpclient.NewClient(transport.NewIO(outR, inW, io.NopCloser(strings.NewReader(""))))
+	c = toolstest.NewIOClient(t, outR, inW, io.NopCloser(strings.NewReader("")))
 	require.NoError(t, c.Start(ctx))
 	return c, func() error {
 		require.NoError(t, c.Close())
@@ -173,8 +174,7 @@ func TestStreamableHTTPOnLocalWarehouse(t *testing.T) {
 	for _, stateless := range []string{"--stateless=false", "--stateless=true"} {
 		base, stop, done := serveHTTP(t, "--transport", "http", stateless)
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		c, err := mcpclient.NewStreamableHttpClient(base + "/mcp")
-		require.NoError(t, err)
+		c := toolstest.NewStreamableHTTPClient(t, base+"/mcp")
 		require.NoError(t, c.Start(ctx))
 		exercise(t, ctx, c)
 		require.NoError(t, c.Close())
@@ -189,8 +189,7 @@ func TestSSEOnLocalWarehouse(t *testing.T) {
 	base, stop, done := serveHTTP(t, "--transport", "sse")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c, err := mcpclient.NewSSEMCPClient(base + "/sse")
-	require.NoError(t, err)
+	c := toolstest.NewSSEClient(t, base+"/sse")
 	require.NoError(t, c.Start(ctx))
 	exercise(t, ctx, c)
 	require.NoError(t, c.Close())
@@ -204,8 +203,7 @@ func TestReadOnlyOnLocalWarehouse(t *testing.T) {
 	defer func() { stop(); require.NoError(t, <-done) }()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c, err := mcpclient.NewStreamableHttpClient(base + "/mcp")
-	require.NoError(t, err)
+	c := toolstest.NewStreamableHTTPClient(t, base+"/mcp")
 	defer c.Close()
 	require.NoError(t, c.Start(ctx))
 	initialize(t, ctx, c)
@@ -266,8 +264,7 @@ func TestLocalWarehouseThatCannotStart(t *testing.T) {
 	defer func() { stop(); require.NoError(t, <-done) }()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c, err := mcpclient.NewStreamableHttpClient(base + "/mcp")
-	require.NoError(t, err)
+	c := toolstest.NewStreamableHTTPClient(t, base+"/mcp")
 	defer c.Close()
 	require.NoError(t, c.Start(ctx))
 	initialize(t, ctx, c)
@@ -306,7 +303,7 @@ func TestStdioStopsCleanlyOnSignal(t *testing.T) {
 		done <- run(ctx, []string{"--local"}, env{getenv: envOf(nil), stdin: inR, stdout: outW, stderr: &stderr})
 		outW.Close()
 	}()
-	c := mcpclient.NewClient(transport.NewIO(outR, inW, io.NopCloser(strings.NewReader(""))))
+	c := toolstest.NewIOClient(t, outR, inW, io.NopCloser(strings.NewReader("")))
 	callCtx, callCancel := context.WithTimeout(context.Background(), time.Minute)
 	defer callCancel()
 	require.NoError(t, c.Start(callCtx))
