@@ -1,0 +1,54 @@
+// Package tiler cuts features into vector tiles the way CARTO's Analytics
+// Toolbox tiler writes them on PostgreSQL and BigQuery: gzip-compressed
+// Mapbox Vector Tiles with one layer, "default", extent 4096 by default,
+// plus a metadata JSON (bounds, center, zoom range, vector_layers with field
+// types, tilestats) for the tileset's z = -1 row.
+//
+//	opts, err := tiler.ParseSimpleOptions(`{"zoom_max": 10, "properties": {"name": "String"}}`)
+//	src := tiler.NewSource(opts.Properties)
+//	for each row { src.Add(rowNumber, geometry, []any{name}) }
+//	res, err := src.Tile(ctx, opts, func(t tiler.Tile) error { /* store t */ }, nil)
+//	meta := src.Metadata(opts, res)
+//
+// Geometries are EPSG:4326 longitude/latitude (DecodeGeometry reads WKB,
+// WKT, GeoJSON and hex WKB). Latitudes beyond Web Mercator's ±85.0511° are
+// clamped; coordinates outside the valid ranges, non-finite ones and
+// unclosed rings are errors naming the input row.
+//
+// # How tiles are made
+//
+// Tiles are cut depth first from zoom 0: each tile's features are its
+// parent's, clipped to the tile plus tile_buffer pixels (paulmach/orb's
+// clip), so memory holds the features and the path being cut, never the
+// tiles: each tile is encoded and handed to the caller before the next.
+// In a tile, coordinates are snapped to the pixel grid (floor, as orb's
+// mvt projection does), lines and rings are simplified with
+// Douglas-Peucker at one pixel below zoom_max (zoom_max keeps every
+// vertex), rings are oriented as the MVT spec wants, and parts that
+// collapse to nothing are left out. Tiles without features are not
+// written. A feature's MVT id is its input row number.
+//
+// # Limits
+//
+// max_tile_size_kb is checked before compression (CARTO's PostgreSQL
+// semantics), together with max_tile_features. throw_error fails with the
+// tile and what to change; return_null leaves the tile out (counted as
+// null_tiles in the metadata); drop_fraction_as_needed keeps an evenly
+// spread subset of the tile's features, in input order (so
+// tile_feature_order decides which survive), and the metadata's
+// fraction_dropped_per_zoom reports the largest fraction dropped in a tile
+// of each zoom (CARTO's BigQuery tiler drops the same fraction across a
+// zoom; this one decides per tile).
+//
+// Before any tile is cut, the tiles a zoom_max would make are bounded from
+// above (each feature's bounding box in tiles, per zoom) and a zoom_max
+// beyond Options.MaxTiles is refused with the highest one that fits.
+// CREATE_TILESET without zoom_max picks that zoom itself, up to 15, within
+// a budget of a million tiles.
+//
+// Not implemented (refused by name when given): per-feature zoom columns
+// (zoom_min_column, zoom_max_column), drop_duplicates, BigQuery's
+// partitioning, and point aggregation tilesets. Polygons are tiled as given:
+// invalid (self-intersecting) polygons are not repaired, and geometries
+// crossing the antimeridian are not split.
+package tiler

@@ -1,0 +1,173 @@
+package tiler
+
+import (
+	"cmp"
+	"encoding/json"
+	"maps"
+	"slices"
+	"strconv"
+)
+
+// TileJSON-ish metadata, as the z = -1 row of CARTO's tilesets holds it:
+// CARTO's keys (bounds and center as strings, zmin/zmax, tilestats) plus the
+// TileJSON ones (minzoom, maxzoom, vector_layers) the Maps API serves.
+type metadataJSON struct {
+	Name          string                     `json:"name"`
+	Description   string                     `json:"description"`
+	Legend        string                     `json:"legend,omitempty"`
+	Bounds        string                     `json:"bounds"`
+	Center        string                     `json:"center"`
+	ZMin          int                        `json:"zmin"`
+	ZMax          int                        `json:"zmax"`
+	MinZoom       int                        `json:"minzoom"`
+	MaxZoom       int                        `json:"maxzoom"`
+	TileExtent    int                        `json:"tile_extent"`
+	TileBuffer    int                        `json:"tile_buffer"`
+	Compression   string                     `json:"compression"`
+	Format        string                     `json:"format"`
+	Tiles         int64                      `json:"num_tiles"`
+	TilesPerZoom  map[string]int64           `json:"tiles_per_zoom"`
+	NullTiles     int64                      `json:"null_tiles,omitempty"`
+	Dropped       []float64                  `json:"fraction_dropped_per_zoom"`
+	MaxTileBytes  int                        `json:"max_tile_size_bytes"`
+	Strategy      Strategy                   `json:"max_tile_size_strategy"`
+	VectorLayers  []vectorLayer              `json:"vector_layers"`
+	Tilestats     tilestats                  `json:"tilestats"`
+	ExtraMetadata map[string]json.RawMessage `json:"extra_metadata,omitempty"`
+}
+
+type vectorLayer struct {
+	ID           string            `json:"id"`
+	MinZoom      int               `json:"minzoom"`
+	MaxZoom      int               `json:"maxzoom"`
+	Fields       map[string]string `json:"fields"`
+	GeometryType string            `json:"geometry_type"`
+}
+
+type tilestats struct {
+	LayerCount int          `json:"layerCount"`
+	Layers     []layerStats `json:"layers"`
+}
+
+type layerStats struct {
+	Layer          string          `json:"layer"`
+	Count          int64           `json:"count"`
+	Geometry       string          `json:"geometry"`
+	AttributeCount int             `json:"attributeCount"`
+	Attributes     []attributeJSON `json:"attributes"`
+}
+
+type attributeJSON struct {
+	Attribute  string         `json:"attribute"`
+	Type       PropertyType   `json:"type"`
+	Count      int64          `json:"count"`
+	Min        *float64       `json:"min,omitempty"`
+	Max        *float64       `json:"max,omitempty"`
+	Sum        *float64       `json:"sum,omitempty"`
+	Avg        *float64       `json:"avg,omitempty"`
+	Categories []categoryJSON `json:"categories,omitempty"`
+}
+
+type categoryJSON struct {
+	Category  string `json:"category"`
+	Frequency int64  `json:"frequency"`
+}
+
+// maxCategoriesReported is how many of a property's most frequent values
+// the tilestats list.
+const maxCategoriesReported = 100
+
+// Metadata is the tileset's metadata JSON, for its z = -1 row.
+func (s *Source) Metadata(o Options, res *Result) []byte {
+	m := metadataJSON{
+		Name:          o.Metadata.Name,
+		Description:   o.Metadata.Description,
+		Legend:        o.Metadata.Legend,
+		ZMin:          res.ZoomMin,
+		ZMax:          res.ZoomMax,
+		MinZoom:       res.ZoomMin,
+		MaxZoom:       res.ZoomMax,
+		TileExtent:    o.TileExtent,
+		TileBuffer:    o.TileBuffer,
+		Compression:   "gzip",
+		Format:        "pbf",
+		Tiles:         res.Tiles,
+		TilesPerZoom:  map[string]int64{},
+		NullTiles:     res.NullTiles,
+		MaxTileBytes:  res.MaxTileBytes,
+		Strategy:      o.Strategy,
+		ExtraMetadata: o.Metadata.Extra,
+	}
+	b := s.bound
+	if !s.hasBound {
+		b.Min, b.Max = [2]float64{-180, -MaxLatitude}, [2]float64{180, MaxLatitude}
+	}
+	m.Bounds = joinFloats(b.Min[0], b.Min[1], b.Max[0], b.Max[1])
+	c := b.Center()
+	m.Center = joinFloats(c[0], c[1]) + "," + strconv.Itoa(res.ZoomMin)
+	for z, n := range res.TilesPerZoom {
+		m.TilesPerZoom[strconv.Itoa(z)] = n
+	}
+	for z := res.ZoomMin; z <= res.ZoomMax; z++ {
+		m.Dropped = append(m.Dropped, res.FractionDropped[z])
+	}
+
+	geomType := s.geometryType()
+	fields := map[string]string{}
+	ls := layerStats{Layer: LayerName, Count: int64(len(s.feats)), Geometry: geomType, AttributeCount: len(s.props)}
+	for i, p := range s.props {
+		fields[p.Name] = string(p.Type)
+		ls.Attributes = append(ls.Attributes, s.stats[i].json(p))
+	}
+	ls.Attributes = slices.Clip(ls.Attributes)
+	if ls.Attributes == nil {
+		ls.Attributes = []attributeJSON{}
+	}
+	m.VectorLayers = []vectorLayer{{ID: LayerName, MinZoom: res.ZoomMin, MaxZoom: res.ZoomMax, Fields: fields, GeometryType: geomType}}
+	m.Tilestats = tilestats{LayerCount: 1, Layers: []layerStats{ls}}
+	out, _ := json.Marshal(m) // plain data: cannot fail
+	return out
+}
+
+// geometryType is the most common kind of geometry in the source.
+func (s *Source) geometryType() string {
+	best, n := "Point", int64(-1)
+	for _, k := range slices.Sorted(maps.Keys(s.kinds)) {
+		if s.kinds[k] > n {
+			best, n = k, s.kinds[k]
+		}
+	}
+	return best
+}
+
+func (a *attrStats) json(p Property) attributeJSON {
+	out := attributeJSON{Attribute: p.Name, Type: p.Type, Count: a.count}
+	if p.Type == Number {
+		if a.count > 0 {
+			avg := a.sum / float64(a.count)
+			out.Min, out.Max, out.Sum, out.Avg = &a.min, &a.max, &a.sum, &avg
+		}
+		return out
+	}
+	for k, n := range a.cats {
+		out.Categories = append(out.Categories, categoryJSON{Category: k, Frequency: n})
+	}
+	slices.SortFunc(out.Categories, func(x, y categoryJSON) int {
+		return cmp.Or(cmp.Compare(y.Frequency, x.Frequency), cmp.Compare(x.Category, y.Category))
+	})
+	if len(out.Categories) > maxCategoriesReported {
+		out.Categories = out.Categories[:maxCategoriesReported]
+	}
+	return out
+}
+
+func joinFloats(fs ...float64) string {
+	var b []byte
+	for i, f := range fs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendFloat(b, f, 'f', -1, 64)
+	}
+	return string(b)
+}
