@@ -49,6 +49,10 @@ type job struct {
 	rowsAffected    int64
 	hasRowsAffected bool
 
+	// tileset is set for a CALL of a tiler procedure, which runs in Go
+	// (see tileset.go) and reports its progress here.
+	tileset *tilesetProgress
+
 	cancel          context.CancelFunc // set while running
 	cancelRequested bool
 	done            chan struct{} // closed when the job reaches a final status
@@ -96,6 +100,9 @@ func (m *jobManager) submit(query, sqlText string, args []any, metadata json.Raw
 		updatedAt:  now,
 		done:       make(chan struct{}),
 	}
+	if _, ok, _ := parseTilerCall(sqlText, args); ok {
+		j.tileset = &tilesetProgress{}
+	}
 	m.jobs[j.id] = j
 	m.queue = append(m.queue, j)
 	// The response shows the job as submitted, even if it starts at once.
@@ -127,7 +134,13 @@ func (m *jobManager) dispatchLocked() {
 // way to run what the synchronous endpoint refuses.
 func (m *jobManager) run(ctx context.Context, cancel context.CancelFunc, j *job) {
 	defer m.w.end()
-	rowsAffected, err := m.exec(ctx, j.sqlText, j.args)
+	var rowsAffected int64
+	var err error
+	if j.tileset != nil {
+		rowsAffected, err = m.execTileset(ctx, j)
+	} else {
+		rowsAffected, err = m.exec(ctx, j.sqlText, j.args)
+	}
 	cancel()
 
 	m.mu.Lock()
@@ -184,6 +197,15 @@ func (m *jobManager) exec(ctx context.Context, sqlText string, args []any) (int6
 		first = false
 	}
 	return n, rows.Err()
+}
+
+// execTileset runs a tiler CALL (see tileset.go).
+func (m *jobManager) execTileset(ctx context.Context, j *job) (int64, error) {
+	call, _, err := parseTilerCall(j.sqlText, j.args)
+	if err != nil {
+		return 0, err
+	}
+	return m.w.createTileset(ctx, call, j.tileset)
 }
 
 func (m *jobManager) finishLocked(j *job, status, code, msg string) {
@@ -305,6 +327,8 @@ type jobError struct {
 type jobProvider struct {
 	Engine       string `json:"engine"`
 	RowsAffected *int64 `json:"rowsAffected,omitempty"`
+	// Tileset is the progress of a tiler CALL: tiles written, zoom level.
+	Tileset *tilesetProgressJSON `json:"tileset,omitempty"`
 }
 
 // timeLayout is RFC 3339 with milliseconds, always in UTC.
@@ -328,6 +352,9 @@ func (j *job) view() jobJSON {
 	if j.hasRowsAffected {
 		n := j.rowsAffected
 		v.Provider.RowsAffected = &n
+	}
+	if j.tileset != nil {
+		v.Provider.Tileset = j.tileset.snapshot()
 	}
 	return v
 }

@@ -36,6 +36,15 @@ func (w *Warehouse) handleQuery(rw http.ResponseWriter, r *http.Request) {
 		writeError(rw, errorf(http.StatusBadRequest, err.Error()))
 		return
 	}
+	if _, ok, _ := parseTilerCall(sqlText, args); ok {
+		writeError(rw, &apiError{
+			Status:  http.StatusBadRequest,
+			Message: "Tileset procedures run as jobs, not as synchronous queries",
+			Hint: "Submit the CALL as a job: POST /v3/sql/" + w.opts.Connection +
+				`/job with {"query": "CALL carto.CREATE_SIMPLE_TILESET(...)"} (the submit_job tool), then follow it with get_job.`,
+		})
+		return
+	}
 	if !w.begin() {
 		writeError(rw, errorf(http.StatusServiceUnavailable, errClosed.Error()))
 		return
