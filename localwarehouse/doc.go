@@ -173,6 +173,39 @@
 // {"error":"Job not found","status":404}. GET /v3/sql/jobs lists only
 // pending and running jobs, oldest first, as a bare JSON array.
 //
+// # Tilesets
+//
+// A job whose SQL is one CALL of CARTO's tiler procedures is run by the
+// warehouse itself, in Go (package tiler), since DuckDB has neither those
+// procedures nor a spatial extension offline:
+//
+//	CALL carto.CREATE_SIMPLE_TILESET('demo.stores', 'demo.stores_tiles',
+//	  '{"zoom_min": 0, "zoom_max": 12, "properties": {"name": "String", "revenue": "Number"}}')
+//	CALL carto.CREATE_TILESET('(SELECT name, population, geom FROM demo.cities)', 'demo.cities_tiles', NULL)
+//
+// The procedure may be written carto.X, `carto-un`.carto.X, tiler.X or
+// bare, in any case; its arguments are string literals ('...', BigQuery's
+// triple-quoted and r'...' strings, $$...$$), NULL, or query parameters
+// ($1, @name).
+// input is a table name or a query in parentheses; output_table a table
+// name (table, schema.table or <connection>.schema.table) that must not
+// exist yet. The options are CARTO's (package tiler lists them; an unknown
+// key fails the job naming it). The geometry column may be GEOMETRY, WKB
+// (BLOB) or text holding WKT, GeoJSON or hex WKB, in EPSG:4326.
+//
+// The output is what CARTO writes on PostgreSQL and BigQuery: a table
+// (z INTEGER, x INTEGER, y INTEGER, data BLOB) with one row per tile, data a
+// gzip-compressed Mapbox Vector Tile with the layer "default", plus one row
+// z = -1 (x and y NULL) whose data is the metadata JSON (read it with
+// SELECT decode(data) FROM t WHERE z = -1). The table is created and filled
+// in one transaction: until the job succeeds nobody sees it, and a failure
+// or cancel_job leaves nothing behind. While the job runs, its
+// provider.tileset shows the phase (reading, tiling, committing, done), the
+// rows read, the tiles written and the zoom of the last one; rowsAffected
+// is the number of rows written. Read-only mode fails such jobs. A tiler
+// CALL sent to the synchronous query endpoint gets a 400 saying to submit
+// it as a job.
+//
 // # Read-only mode and safety
 //
 // With Options.ReadOnly the catalog is attached READ_ONLY, so DuckDB itself
