@@ -4,11 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/paulmach/orb"
+
+	"github.com/carto-mcp/carto-mcp/geoparse"
 
 	"github.com/carto-mcp/carto-mcp/tiler"
 )
@@ -290,9 +294,9 @@ func (w *Warehouse) readTilesetInput(ctx context.Context, conn *sql.Conn, input 
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, err
 		}
-		g, err := tiler.DecodeGeometry(vals[geomIdx])
+		g, err := decodeGeometryValue(vals[geomIdx])
 		if err != nil {
-			return nil, fmt.Errorf("input row %d: column %q is %v; fix or filter out that row", row, names[geomIdx], err)
+			return nil, fmt.Errorf("input row %d: column %q: %v; fix or filter out that row", row, names[geomIdx], err)
 		}
 		for j, i := range propIdx {
 			props[j] = vals[i]
@@ -315,6 +319,20 @@ func (w *Warehouse) readTilesetInput(ctx context.Context, conn *sql.Conn, input 
 		return nil, fmt.Errorf("the input has no rows with a geometry in %q: nothing to tile", names[geomIdx])
 	}
 	return src, nil
+}
+
+// decodeGeometryValue reads a geometry column's value: text (WKT, EWKT,
+// GeoJSON, hex WKB, H3 or quadbin cells) through geoparse, the same reader
+// the map tools use; WKB bytes (GEOMETRY, BLOB) through orb.
+func decodeGeometryValue(v any) (orb.Geometry, error) {
+	if s, ok := v.(string); ok {
+		g, _, err := geoparse.ParseString(s)
+		if errors.Is(err, geoparse.ErrNull) {
+			return nil, nil
+		}
+		return g, err
+	}
+	return tiler.DecodeGeometry(v)
 }
 
 func indexFold(names []string, name string) int {
