@@ -23,6 +23,8 @@ type Client struct {
 	Queries *QueryService
 	// Jobs submits, inspects, cancels and lists long-running SQL jobs.
 	Jobs *JobService
+	// Connections lists the organization's connections (OAuth tokens only).
+	Connections *ConnectionService
 
 	baseURL    *url.URL
 	connection string
@@ -80,6 +82,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.Queries = &QueryService{c: c}
 	c.Jobs = &JobService{c: c}
+	c.Connections = &ConnectionService{c: c}
 	return c, nil
 }
 

@@ -28,3 +28,9 @@ func (RequestTokenSource) Token(ctx context.Context) (string, error) {
 	}
 	return "", ErrNoRequestToken
 }
+
+// TokenFromContext returns the token ContextWithToken put in ctx, if any.
+func TokenFromContext(ctx context.Context) (string, bool) {
+	tok, ok := ctx.Value(contextTokenKey{}).(string)
+	return tok, ok && tok != ""
+}
