@@ -181,6 +181,10 @@ type Server struct {
 	wrapJobList bool
 	connections []string
 
+	connectionList   []ConnectionInfo
+	staticListsConns bool
+	wrapConnList     bool
+
 	done      chan struct{}
 	closeOnce sync.Once
 	matchMu   sync.Mutex // serialises fault matching
@@ -196,6 +200,7 @@ type Server struct {
 	jobSeq       int
 	jobScript    []JobStep
 	getCache     map[string]bool
+	backends     map[string]QueryBackend
 }
 
 // New starts a fake server; it is closed by t.Cleanup.
@@ -438,6 +443,11 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	case len(segs) == 2 && segs[0] == "oauth" && segs[1] == "token":
 		s.serveOAuth(w, r)
 		return
+	case len(segs) == 2 && segs[0] == "v3" && segs[1] == "connections":
+		if s.authorize(w, r) {
+			s.serveConnections(w, r)
+		}
+		return
 	case len(segs) < 3 || segs[0] != "v3" || segs[1] != "sql":
 		writeError(w, http.StatusNotFound, "Not found")
 		return
@@ -497,6 +507,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]any{"error": msg, "status": status})
+}
+
+// isStaticToken reports whether r carries the static API access token.
+func (s *Server) isStaticToken(r *http.Request) bool {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || tok == "" {
+		tok = r.URL.Query().Get("access_token")
+	}
+	return s.token != "" && strings.TrimSpace(tok) == s.token
 }
 
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) bool {
@@ -608,6 +627,15 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if e == nil {
+		if backend := s.backend(pathSegments(r)[2]); backend != nil {
+			res, err := backend(r.Context(), sql, params)
+			if err != nil {
+				writeError(w, http.StatusBadRequest, "Error running query: "+err.Error())
+				return
+			}
+			s.streamResult(w, r, res)
+			return
+		}
 		writeError(w, http.StatusBadRequest, unknownSQLMessage(sql))
 		return
 	}
