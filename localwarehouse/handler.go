@@ -29,6 +29,7 @@ func (w *Warehouse) routes() http.Handler {
 	// Methods are checked in the handlers rather than in the patterns, so
 	// that a wrong method gets the API's JSON 405 instead of net/http's text.
 	mux.HandleFunc("/v3/sql/jobs", w.handleListJobs)
+	mux.HandleFunc("/v3/connections", w.handleListConnections)
 	mux.HandleFunc("/v3/sql/{connection}/query", w.withConnection(w.handleQuery))
 	mux.HandleFunc("/v3/sql/{connection}/job", w.withConnection(w.handleCreateJob))
 	mux.HandleFunc("/v3/sql/{connection}/job/{jobId}", w.withConnection(w.handleJob))
@@ -127,4 +128,16 @@ func bodyError(err error) *apiError {
 		return errorf(http.StatusRequestEntityTooLarge, "Request body too large (limit 1 MiB)")
 	}
 	return errorf(http.StatusBadRequest, "Cannot read request body: "+err.Error())
+}
+
+// handleListConnections answers GET /v3/connections as CARTO's Resources API
+// does, with the one connection this warehouse serves; its provider_id is
+// duckdb, so that clients pick DuckDB's SQL dialect.
+func (w *Warehouse) handleListConnections(rw http.ResponseWriter, r *http.Request) {
+	if !allowMethods(rw, r, http.MethodGet) {
+		return
+	}
+	writeJSON(rw, http.StatusOK, []map[string]any{{
+		"id": w.opts.Connection, "name": w.opts.Connection, "provider_id": "duckdb", "privacy": "private", "carto_dw": false,
+	}})
 }
