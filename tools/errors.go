@@ -39,6 +39,8 @@ const (
 	opGetJob
 	opCancelJob
 	opListJobs
+	opListConnections
+	opDiscover
 )
 
 // describeError turns an error from the client (or the call's context) into

@@ -129,16 +129,18 @@ func TestToolAnnotations(t *testing.T) {
 		want     map[string]hints
 	}{
 		{false, map[string]hints{
-			tools.ToolRunQuery:  {false, true, false, true},
-			tools.ToolSubmitJob: {false, true, false, true},
-			tools.ToolGetJob:    {true, false, true, true},
-			tools.ToolCancelJob: {false, true, true, true},
-			tools.ToolListJobs:  {true, false, true, true},
+			tools.ToolRunQuery:        {false, true, false, true},
+			tools.ToolSubmitJob:       {false, true, false, true},
+			tools.ToolGetJob:          {true, false, true, true},
+			tools.ToolCancelJob:       {false, true, true, true},
+			tools.ToolListJobs:        {true, false, true, true},
+			tools.ToolListConnections: {true, false, true, true},
 		}},
 		{true, map[string]hints{
-			tools.ToolRunQuery: {true, false, false, true},
-			tools.ToolGetJob:   {true, false, true, true},
-			tools.ToolListJobs: {true, false, true, true},
+			tools.ToolRunQuery:        {true, false, false, true},
+			tools.ToolGetJob:          {true, false, true, true},
+			tools.ToolListJobs:        {true, false, true, true},
+			tools.ToolListConnections: {true, false, true, true},
 		}},
 	} {
 		e := newEnv(t, withOptions(func(o *tools.Options) { o.ReadOnly = tc.readOnly }))
@@ -191,7 +193,7 @@ func TestReadOnlyModeHidesWriteTools(t *testing.T) {
 		}
 	}
 	slices.Sort(names)
-	assert.Equal(t, []string{tools.ToolGetJob, tools.ToolListJobs, tools.ToolRunQuery}, names)
+	assert.Equal(t, []string{tools.ToolGetJob, tools.ToolListConnections, tools.ToolListJobs, tools.ToolRunQuery}, names)
 
 	// Hidden tools cannot be called either: that is a protocol error (unknown tool).
 	for _, name := range []string{tools.ToolSubmitJob, tools.ToolCancelJob} {

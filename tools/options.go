@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/carto-mcp/carto-mcp/client"
+	"github.com/carto-mcp/carto-mcp/discovery"
 )
 
 // Defaults and hard limits of Options.
@@ -53,7 +54,13 @@ type Options struct {
 	// QueryGuard, when set, is called with the SQL of every run_query call before
 	// it runs; an error refuses the call (an isError result carrying the error's
 	// text). nil allows everything. The read-only classifier plugs in here.
-	QueryGuard func(sql string) error
+	// provider returns the warehouse of the call's connection, learned on first
+	// use (see ConnectionProviders), or "" when no source could tell it; a
+	// guard that does not need it should not call it.
+	QueryGuard func(sql string, provider func() discovery.Provider) error
+	// ConnectionProviders are the configured providers of connections (name →
+	// provider), used when CARTO's connections API does not list them.
+	ConnectionProviders map[string]discovery.Provider
 	// DefaultRows is max_rows when a call gives none (default DefaultRows).
 	DefaultRows int
 	// MaxRows is the server's maximum max_rows (default DefaultMaxRows, at most
@@ -95,9 +102,10 @@ type Options struct {
 // Deps is what every tool constructor shares: the normalized options and the
 // registry of submitted jobs. Build it with NewDeps; share one per server.
 type Deps struct {
-	opts Options
-	jobs *jobRegistry
-	log  *slog.Logger
+	opts      Options
+	jobs      *jobRegistry
+	log       *slog.Logger
+	providers *discovery.Resolver
 
 	clock  clock           // the waiter's clock; a fake one in tests
 	tasks  *taskRuns       // nil unless NewServer set up task support
@@ -166,7 +174,8 @@ func NewDeps(opts Options) (*Deps, error) {
 			return nil, fmt.Errorf("tools: %w", err)
 		}
 	}
-	d := &Deps{opts: opts, jobs: newJobRegistry(opts.JobMemory), log: opts.Logger, clock: realClock{}}
+	d := &Deps{opts: opts, jobs: newJobRegistry(opts.JobMemory), log: opts.Logger, clock: realClock{},
+		providers: discovery.NewResolver(opts.ConnectionProviders, opts.Logger)}
 	d.root, d.cancel = context.WithCancel(opts.Context)
 	return d, nil
 }

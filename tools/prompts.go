@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
 	"strconv"
 	"strings"
@@ -58,8 +59,8 @@ var createTilesetPrompt = mcp.NewPrompt(PromptCreateTileset,
 		"The table to tile, fully qualified (BigQuery project.dataset.table; Snowflake, Redshift, PostgreSQL database.schema.table), or a query in parentheses: (SELECT geom, name FROM ...). No quotes, semicolons or comments.")),
 	mcp.WithArgument("output", mcp.RequiredArgument(), mcp.ArgumentDescription(
 		"The tileset table to create, fully qualified like source. It must not exist yet.")),
-	mcp.WithArgument("warehouse", mcp.RequiredArgument(), mcp.ArgumentDescription(
-		"The connection's warehouse: bigquery, snowflake, postgres, redshift or databricks.")),
+	mcp.WithArgument("warehouse", mcp.ArgumentDescription(
+		"The connection's warehouse: bigquery, snowflake, postgres, redshift or databricks. Default: learned from the connection (see list_connections).")),
 	mcp.WithArgument("zoom_min", mcp.ArgumentDescription("Lowest zoom level to generate, 0 to 22 (default 0).")),
 	mcp.WithArgument("zoom_max", mcp.ArgumentDescription(fmt.Sprintf("Highest zoom level to generate, zoom_min to 22 (default %d). Each level has four times the tiles of the one before.", defaultTilesetZoom))),
 	mcp.WithArgument("geom_column", mcp.ArgumentDescription("The source's geometry column (default geom).")),
@@ -84,8 +85,24 @@ type tilesetArgs struct {
 	geom, connection string
 }
 
-func (d *Deps) createTileset(_ context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
-	a, err := parseTilesetArgs(req.Params.Arguments)
+func (d *Deps) createTileset(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+	args := req.Params.Arguments
+	if strings.TrimSpace(args["warehouse"]) == "" {
+		// Learn it from the connection: CARTO's API, the configuration or a probe.
+		conn := strings.TrimSpace(args["connection"])
+		if conn == "" {
+			conn = d.carto(ctx).DefaultConnection()
+		}
+		if conn != "" {
+			if _, err := checkConnection(conn); err == nil {
+				if p := d.provider(ctx, conn); p != "" {
+					args = maps.Clone(args)
+					args["warehouse"] = string(p)
+				}
+			}
+		}
+	}
+	a, err := parseTilesetArgs(args)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", PromptCreateTileset, err)
 	}
@@ -103,7 +120,9 @@ func parseTilesetArgs(args map[string]string) (tilesetArgs, error) {
 	case "postgres", "postgresql":
 		a.warehouse = "postgres"
 	case "":
-		return a, fmt.Errorf("`warehouse` is required: bigquery, snowflake, postgres, redshift or databricks")
+		return a, fmt.Errorf("`warehouse` could not be learned from the connection: pass it (bigquery, snowflake, postgres, redshift or databricks)")
+	case "duckdb":
+		return a, fmt.Errorf("the connection is the embedded local warehouse (DuckDB), which has no CARTO Analytics Toolbox: tilesets are created on a CARTO connection to BigQuery, Snowflake, PostgreSQL, Redshift or Databricks")
 	default:
 		return a, fmt.Errorf("`warehouse` %q is not one of bigquery, snowflake, postgres, redshift, databricks", w)
 	}

@@ -122,7 +122,7 @@ func TestCreateTilesetRefusesUnsafeArguments(t *testing.T) {
 		{with("output", "p.d.my table"), "not a table name"},
 		{with("output", "p.d.`x`"), "backtick"},
 		{with("warehouse", "oracle"), "not one of"},
-		{with("warehouse", ""), "`warehouse` is required"},
+		{with("warehouse", ""), "`warehouse` could not be learned from the connection"},
 		{with("zoom_min", "5"), ""},
 		{with("zoom_max", "23"), "from 0 to 22"},
 		{with("zoom_max", "x"), "whole number"},

@@ -12,6 +12,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/carto-mcp/carto-mcp/client"
+	"github.com/carto-mcp/carto-mcp/discovery"
 )
 
 // RunQueryInput is the arguments of run_query.
@@ -94,11 +95,6 @@ func (d *Deps) runQuery(ctx context.Context, in RunQueryInput, info *callInfo) (
 	if cerr != nil {
 		return nil, cerr
 	}
-	if d.opts.QueryGuard != nil {
-		if err := d.opts.QueryGuard(in.SQL); err != nil {
-			return nil, &callError{kind: "refused", text: "Query refused: " + err.Error()}
-		}
-	}
 	limit, lowered := in.MaxRows, false
 	switch {
 	case limit == 0:
@@ -117,6 +113,11 @@ func (d *Deps) runQuery(ctx context.Context, in RunQueryInput, info *callInfo) (
 	info.connection = conn
 	if conn == "" {
 		return nil, describeError(opQuery, client.ErrNoConnection, d.opts.CallTimeout)
+	}
+	if d.opts.QueryGuard != nil {
+		if err := d.opts.QueryGuard(in.SQL, func() discovery.Provider { return d.provider(ctx, conn) }); err != nil {
+			return nil, &callError{kind: "refused", text: "Query refused: " + err.Error()}
+		}
 	}
 	res, err := c.Queries.Run(ctx, &client.QueryRequest{Connection: conn, SQL: in.SQL, Parameters: params, Cached: in.Cached},
 		client.QueryLimits{MaxRows: limit, MaxBytes: d.readBudget()})

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carto-mcp/carto-mcp/cartofake"
+	"github.com/carto-mcp/carto-mcp/discovery"
 	"github.com/carto-mcp/carto-mcp/tools"
 )
 
@@ -304,7 +305,7 @@ func TestRunQueryQueryGuard(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, withOptions(func(o *tools.Options) {
 		o.ReadOnly = true
-		o.QueryGuard = func(sql string) error {
+		o.QueryGuard = func(sql string, _ func() discovery.Provider) error {
 			if strings.HasPrefix(strings.ToUpper(sql), "SELECT") {
 				return nil
 			}

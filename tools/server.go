@@ -14,14 +14,17 @@ const (
 	ToolGetJob    = "get_job"
 	ToolCancelJob = "cancel_job"
 	ToolListJobs  = "list_jobs"
+
+	ToolListConnections = "list_connections"
 )
 
 // ToolNames lists every tool this package defines, whatever the mode.
-var ToolNames = []string{ToolRunQuery, ToolSubmitJob, ToolGetJob, ToolCancelJob, ToolListJobs}
+var ToolNames = []string{ToolListConnections, ToolRunQuery, ToolSubmitJob, ToolGetJob, ToolCancelJob, ToolListJobs}
 
 const instructions = `carto-mcp runs SQL in the data warehouses connected to a CARTO organization (BigQuery, Snowflake, Redshift, PostgreSQL, Databricks) through the CARTO SQL API.
 
 - Every call runs on a named CARTO connection. Omit connection to use this server's default; if there is none, ask the user which connection to use.
+- Start with list_connections: it gives each connection's warehouse (provider), which decides the SQL dialect.
 - Write SQL in the connection's warehouse dialect, and name tables in full: BigQuery project.dataset.table; Snowflake, Redshift and PostgreSQL database.schema.table.
 - run_query is for reads that finish within about a minute. Results are capped in rows and bytes: when truncated is true, read notice for how to get the rest. Add a LIMIT when exploring.
 - submit_job is for anything longer, for statements that create or change data, and for CALL procedures such as carto.CREATE_TILESET. Follow a job with get_job until done is true; cancel_job stops it; list_jobs shows running jobs.
@@ -43,9 +46,9 @@ const maxTasks = 100
 // read-only mode run_query, get_job and list_jobs.
 func Tools(d *Deps) []server.ServerTool {
 	if d.opts.ReadOnly {
-		return []server.ServerTool{RunQuery(d), GetJob(d), ListJobs(d)}
+		return []server.ServerTool{ListConnections(d), RunQuery(d), GetJob(d), ListJobs(d)}
 	}
-	return []server.ServerTool{RunQuery(d), SubmitJob(d), GetJob(d), CancelJob(d), ListJobs(d)}
+	return []server.ServerTool{ListConnections(d), RunQuery(d), SubmitJob(d), GetJob(d), CancelJob(d), ListJobs(d)}
 }
 
 // Register adds the tools, the job resource template and the prompts for opts

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/carto-mcp/carto-mcp/client"
+	"github.com/carto-mcp/carto-mcp/discovery"
 	"github.com/carto-mcp/carto-mcp/tools"
 )
 
@@ -34,6 +35,7 @@ type config struct {
 	maxCalls    int
 	maxWait     int
 	sqlDialect  string
+	providers   map[string]discovery.Provider
 	logLevel    slog.Level
 	showVersion bool
 
@@ -90,7 +92,7 @@ func (f *localFlag) IsBoolFlag() bool { return true }
 
 const usageHeader = `carto-mcp: a Model Context Protocol server for the CARTO SQL API v3.
 
-Tools: run_query, submit_job, get_job, cancel_job, list_jobs.
+Tools: list_connections, run_query, submit_job, get_job, cancel_job, list_jobs.
 
 Usage:
   carto-mcp --local                 embedded demo warehouse, no account, no network
@@ -123,7 +125,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.BoolVar(&cfg.stateless, "stateless", false, "streamable HTTP without sessions, so replicas behind a load balancer are interchangeable")
 	fs.Var(&cfg.local, "local", "run on the embedded local warehouse with demo data (--local=PATH for a DuckDB file)")
 	fs.BoolVar(&cfg.readOnly, "read-only", false, "run_query accepts only reads (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN), checked by a SQL tokenizer; no submit_job/cancel_job")
-	fs.StringVar(&cfg.sqlDialect, "sql-dialect", "", "with --read-only: the warehouse's SQL dialect (bigquery, snowflake, redshift, postgres, databricks, generic); default: all of them for CARTO, generic (DuckDB) for --local")
+	fs.StringVar(&cfg.sqlDialect, "sql-dialect", "", "with --read-only: check every statement as this SQL dialect (bigquery, snowflake, redshift, postgres, databricks, generic), overriding each connection's own; default: the connection's provider, or all dialects when it is unknown")
+	connProviders := fs.String("connection-provider", "", "the warehouse of connections CARTO's API does not list for this token, as name=provider pairs "+
+		"separated by commas (e.g. my_pg=postgres,carto_dw=bigquery); providers: bigquery, snowflake, redshift, postgres, databricks")
 	fs.StringVar(&cfg.connection, "connection", "", "default CARTO connection (overrides "+client.EnvConnection+")")
 	fs.StringVar(&cfg.baseURL, "base-url", "", "CARTO API base URL (overrides "+client.EnvBaseURL+")")
 	fs.IntVar(&cfg.defaultRows, "default-rows", 100, "rows run_query returns when the model does not ask for a number")
@@ -176,6 +180,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	if explicit["default-rows"] == "" && cfg.defaultRows > cfg.maxRows {
 		cfg.defaultRows = cfg.maxRows // a lower maximum lowers the default with it
 	}
+	providers, err := discovery.ParseConfig(*connProviders)
+	if err != nil {
+		return nil, usageErr("%s: %v", setting(explicit, "connection-provider"), err)
+	}
+	cfg.providers = providers
 	if fs.NArg() > 0 {
 		return nil, usageErr("unexpected argument %q (a local database path is given as --local=PATH)", fs.Arg(0))
 	}

@@ -76,17 +76,18 @@ func serve(ctx context.Context, args []string, e env) error {
 	cartoClient := backend.client
 
 	mcpServer, deps, err := tools.NewServerWithDeps(tools.Options{
-		Client:         cartoClient,
-		ReadOnly:       cfg.readOnly,
-		QueryGuard:     guard,
-		DefaultRows:    cfg.defaultRows,
-		MaxRows:        cfg.maxRows,
-		MaxTextBytes:   cfg.maxText,
-		CallTimeout:    cfg.callTimeout,
-		MaxWaitSeconds: cfg.maxWait,
-		Context:        ctx,
-		Logger:         logger,
-		Version:        version,
+		Client:              cartoClient,
+		ReadOnly:            cfg.readOnly,
+		QueryGuard:          guard,
+		ConnectionProviders: cfg.providers,
+		DefaultRows:         cfg.defaultRows,
+		MaxRows:             cfg.maxRows,
+		MaxTextBytes:        cfg.maxText,
+		CallTimeout:         cfg.callTimeout,
+		MaxWaitSeconds:      cfg.maxWait,
+		Context:             ctx,
+		Logger:              logger,
+		Version:             version,
 	})
 	if err != nil {
 		return err

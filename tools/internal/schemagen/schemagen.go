@@ -31,6 +31,7 @@ var Tools = []Tool{
 	{tools.ToolGetJob, tools.GetJobInput{}, tools.GetJobOutput{}},
 	{tools.ToolCancelJob, tools.CancelJobInput{}, tools.CancelJobOutput{}},
 	{tools.ToolListJobs, tools.ListJobsInput{}, tools.ListJobsOutput{}},
+	{tools.ToolListConnections, tools.ListConnectionsInput{}, tools.ListConnectionsOutput{}},
 }
 
 // Generate returns every schema file, by file name ("run_query.input.json"),
