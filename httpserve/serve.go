@@ -44,6 +44,12 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// Ready reports whether the server can take traffic (for /readyz); nil means ready.
 	Ready func(context.Context) error
+	// Intercept, with stateless streamable HTTP, sees each JSON-RPC request
+	// POSTed to /mcp before mcp-go does; when it answers (handled), its answer
+	// is sent as the response and mcp-go never sees the request. It is how
+	// requests that mcp-go would answer from one process's memory (MCP tasks)
+	// are answered by any replica (tools.Deps.HandleStatelessTask).
+	Intercept func(ctx context.Context, msg []byte) (answer any, handled bool)
 	// Security guards the MCP endpoints.
 	Security Security
 	// Logger receives start, stop and rejected-request lines.
@@ -95,7 +101,11 @@ func New(mcp *server.MCPServer, opts Options) (*Server, error) {
 			server.WithStateLess(opts.Stateless),
 			server.WithStreamableHTTPLogger(opts.Logger),
 		)
-		mux.Handle(MCPPath, guard(s.streamable))
+		var h http.Handler = s.streamable
+		if opts.Stateless && opts.Intercept != nil {
+			h = intercept(h, opts.Intercept)
+		}
+		mux.Handle(MCPPath, guard(h))
 	case SSE:
 		s.sse = server.NewSSEServer(mcp,
 			server.WithSSEEndpoint(SSEPath),

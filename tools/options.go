@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -97,6 +98,16 @@ type Options struct {
 	// means context.Background(). Deps.Close stops the same work and waits for
 	// it; NewServerWithDeps returns the Deps to close.
 	Context context.Context
+	// StatelessTasks serves task-augmented submit_job calls without keeping
+	// the task in memory, for servers whose requests may each reach another
+	// replica (stateless streamable HTTP): the task id carries the connection
+	// and job id, signed with TaskSecret, and tasks/get, tasks/result and
+	// tasks/cancel read CARTO. The HTTP front must pass requests to
+	// Deps.HandleStatelessTask first (httpserve.Options.Intercept).
+	StatelessTasks bool
+	// TaskSecret signs stateless task ids: at least MinTaskSecretBytes bytes,
+	// the same on every replica of a deployment. Required with StatelessTasks.
+	TaskSecret []byte
 }
 
 // Deps is what every tool constructor shares: the normalized options and the
@@ -107,14 +118,15 @@ type Deps struct {
 	log       *slog.Logger
 	providers *discovery.Resolver
 
-	clock  clock           // the waiter's clock; a fake one in tests
-	tasks  *taskRuns       // nil unless NewServer set up task support
-	watch  *watcher        // resource subscriptions; nil unless NewServer set them up
-	root   context.Context // done when Close is called or Options.Context ends
-	cancel context.CancelFunc
-	bg     sync.WaitGroup // background work: task runs and subscription watches
-	mu     sync.Mutex
-	closed bool
+	clock   clock           // the waiter's clock; a fake one in tests
+	taskIDs *taskIDs        // stateless task ids; nil unless Options.StatelessTasks
+	tasks   *taskRuns       // nil unless NewServer set up task support
+	watch   *watcher        // resource subscriptions; nil unless NewServer set them up
+	root    context.Context // done when Close is called or Options.Context ends
+	cancel  context.CancelFunc
+	bg      sync.WaitGroup // background work: task runs and subscription watches
+	mu      sync.Mutex
+	closed  bool
 }
 
 // NewDeps checks opts, fills in defaults and returns the shared dependencies.
@@ -176,6 +188,12 @@ func NewDeps(opts Options) (*Deps, error) {
 	}
 	d := &Deps{opts: opts, jobs: newJobRegistry(opts.JobMemory), log: opts.Logger, clock: realClock{},
 		providers: discovery.NewResolver(opts.ConnectionProviders, opts.Logger)}
+	if opts.StatelessTasks {
+		if len(opts.TaskSecret) < MinTaskSecretBytes {
+			return nil, fmt.Errorf("tools: Options.TaskSecret must be at least %d bytes with StatelessTasks, got %d", MinTaskSecretBytes, len(opts.TaskSecret))
+		}
+		d.taskIDs = &taskIDs{secret: bytes.Clone(opts.TaskSecret)}
+	}
 	d.root, d.cancel = context.WithCancel(opts.Context)
 	return d, nil
 }

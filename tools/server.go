@@ -127,7 +127,8 @@ func NewServerWithDeps(opts Options) (*server.MCPServer, *Deps, error) {
 		d.tasks = newTaskRuns(d)
 		d.tasks.addHooks(hooks, taskHooks)
 		serverOpts = append(serverOpts,
-			server.WithTaskCapabilities(true, true, true),
+			// Stateless tasks cannot be listed: none is kept.
+			server.WithTaskCapabilities(!d.opts.StatelessTasks, true, true),
 			server.WithTaskHooks(taskHooks),
 			server.WithMaxConcurrentTasks(maxTasks),
 		)

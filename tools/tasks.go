@@ -32,8 +32,10 @@ import (
 // In a task, wait_seconds is ignored: the task itself waits for the job. A
 // request that carries a per-request CARTO token (a shared HTTP server) is
 // refused as a task, since the task would keep the token past its request.
-// Tasks live in this process's memory: behind a load balancer, tasks/get must
-// reach the replica that created the task.
+// These tasks live in this process's memory: behind a load balancer, tasks/get
+// must reach the replica that created the task. A stateless server
+// (Options.StatelessTasks) serves task-augmented calls without memory instead:
+// see statelesstasks.go.
 //
 // Two facts about mcp-go v1.2.1 shape this file:
 //
@@ -230,23 +232,8 @@ func (d *Deps) submitJobTask(reqCtx context.Context, req mcp.CallToolRequest) (*
 	case err != nil:
 		return nil, fmt.Errorf("job %s could not be followed: %s", j.ID, describeError(opGetJob, err, d.opts.CallTimeout).text)
 	}
-	final := out.job
-	result := SubmitJobOutput{Job: jobFromClient(final, conn)}
-	d.jobs.remember(result.JobID, result.Connection)
-	result.NextStep = d.jobNextStep(final, out)
-	d.log.Info("task ended", append(logAttrs, "status", result.Status)...)
-	switch {
-	case final.Status == client.JobSuccess:
-		res, cerr := structuredResult(result, renderJSONText(result))
-		if cerr != nil {
-			return nil, errors.New(cerr.text)
-		}
-		return res, nil
-	case jobCancelled(final):
-		return nil, fmt.Errorf("the CARTO job %s was cancelled. Final job: %s: %w", j.ID, renderJSONText(result), context.Canceled)
-	default:
-		return nil, fmt.Errorf("the CARTO job %s failed. %s Final job: %s", j.ID, result.NextStep, renderJSONText(result))
-	}
+	d.log.Info("task ended", append(logAttrs, "status", string(out.job.Status))...)
+	return d.taskOutcome(out.job, conn, out)
 }
 
 // carriesRequestToken reports whether ctx holds a per-request CARTO token

@@ -43,6 +43,7 @@ type config struct {
 	allowedOrigins  string
 	perRequestToken bool
 	insecureRemote  bool
+	taskSecret      string
 }
 
 // localFlag is --local (in-memory demo warehouse) or --local=PATH (a DuckDB file).
@@ -111,8 +112,8 @@ Every flag can also be set as CARTO_MCP_<NAME> (e.g. CARTO_MCP_TRANSPORT=http,
 CARTO_MCP_READ_ONLY=true); a flag on the command line wins. Booleans are
 true/false or 1/0 (t/f, any case); CARTO_MCP_LOCAL takes the same words, or a
 DuckDB file path. The HTTP settings (--addr, --stateless, --http-token,
---allowed-origins, --per-request-token, --insecure-allow-unauthenticated-remote)
-are refused with --transport stdio, where they would do nothing.
+--allowed-origins, --per-request-token, --insecure-allow-unauthenticated-remote,
+--task-secret) are refused with --transport stdio, where they would do nothing.
 
 Flags:
 `
@@ -138,6 +139,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.StringVar(&cfg.allowedOrigins, "allowed-origins", "", "comma-separated browser origins allowed besides loopback ones, e.g. https://app.example.com")
 	fs.BoolVar(&cfg.perRequestToken, "per-request-token", false,
 		"shared deployments: every HTTP request brings its caller's CARTO token in the X-Carto-Api-Access-Token header (implies --stateless)")
+	fs.StringVar(&cfg.taskSecret, "task-secret", "",
+		"with --stateless: the key that signs MCP task ids, the same on every replica (at least 16 bytes; prefer the CARTO_MCP_TASK_SECRET variable: flags show in ps)")
 	fs.BoolVar(&cfg.insecureRemote, "insecure-allow-unauthenticated-remote", false,
 		"listen on a non-loopback address with no authentication (anyone who can reach it can use your CARTO token)")
 	fs.IntVar(&cfg.maxWait, "max-wait", 50, "most seconds submit_job/get_job may wait for a job to end (wait_seconds); 0 turns waiting off; kept 10s under --call-timeout")
@@ -215,6 +218,16 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 		}
 		cfg.stateless = true
 	}
+	if explicit["task-secret"] != "" {
+		if !cfg.stateless {
+			return nil, usageErr("%s signs the task ids of a stateless server: add --stateless, or remove it", setting(explicit, "task-secret"))
+		}
+		if len(cfg.taskSecret) < tools.MinTaskSecretBytes {
+			// Never echo the secret itself.
+			return nil, usageErr("%s is %d bytes: want at least %d (e.g. openssl rand -hex 32)",
+				setting(explicit, "task-secret"), len(cfg.taskSecret), tools.MinTaskSecretBytes)
+		}
+	}
 	if cfg.callTimeout <= 0 {
 		return nil, usageErr("%s %s: want a positive duration, e.g. 75s", setting(explicit, "call-timeout"), cfg.callTimeout)
 	}
@@ -238,7 +251,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 
 // httpOnly are the settings that only the HTTP transports use.
 var httpOnly = []string{"addr", "stateless", "http-token", "allowed-origins", "per-request-token",
-	"insecure-allow-unauthenticated-remote"}
+	"insecure-allow-unauthenticated-remote", "task-secret"}
 
 // checkTransportSettings refuses settings the chosen transport would ignore:
 // a server that silently drops --http-token or --stateless is not what its
@@ -254,7 +267,7 @@ func checkTransportSettings(cfg *config, explicit map[string]string) error {
 		return nil
 	}
 	if cfg.transport != "http" {
-		for _, name := range []string{"stateless", "per-request-token"} {
+		for _, name := range []string{"stateless", "per-request-token", "task-secret"} {
 			if where := explicit[name]; where != "" {
 				return usageErr("%s applies to --transport http (streamable HTTP) only, not %s", where, cfg.transport)
 			}

@@ -130,6 +130,9 @@ func TestRefusedSettingsAreExplainedOnStderr(t *testing.T) {
 		{nil, map[string]string{"CARTO_MCP_TRANSPORT": "grpc"}, []string{`CARTO_MCP_TRANSPORT "grpc"`, "stdio, sse or http"}},
 		{nil, map[string]string{"CARTO_MCP_LOCAL": "yes"}, []string{"CARTO_MCP_LOCAL", `"yes"`, "true or false", "DuckDB file"}},
 		{[]string{"--nope"}, nil, []string{"-nope", "not defined"}},
+		{[]string{"--transport", "http", "--local", "--task-secret", "0123456789abcdef"}, nil, []string{"--task-secret", "add --stateless"}},
+		{[]string{"--transport", "http", "--local", "--stateless"}, map[string]string{"CARTO_MCP_TASK_SECRET": "short"},
+			[]string{"CARTO_MCP_TASK_SECRET is 5 bytes", "at least 16"}},
 	} {
 		var stderr lockedBuffer
 		err := run(context.Background(), tc.args, env{getenv: envOf(tc.env), stdin: strings.NewReader(""), stdout: io.Discard, stderr: &stderr})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -75,6 +76,11 @@ func serve(ctx context.Context, args []string, e env) error {
 	defer backend.close()
 	cartoClient := backend.client
 
+	statelessTasks := cfg.transport == "http" && cfg.stateless
+	taskSecret, err := taskSecret(cfg, statelessTasks, logger)
+	if err != nil {
+		return err
+	}
 	mcpServer, deps, err := tools.NewServerWithDeps(tools.Options{
 		Client:              cartoClient,
 		ReadOnly:            cfg.readOnly,
@@ -88,6 +94,8 @@ func serve(ctx context.Context, args []string, e env) error {
 		Context:             ctx,
 		Logger:              logger,
 		Version:             version,
+		StatelessTasks:      statelessTasks,
+		TaskSecret:          taskSecret,
 	})
 	if err != nil {
 		return err
@@ -140,6 +148,7 @@ func serve(ctx context.Context, args []string, e env) error {
 	front, err := httpserve.New(mcpServer, httpserve.Options{
 		Transport: cfg.transport,
 		Stateless: cfg.stateless,
+		Intercept: deps.HandleStatelessTask,
 		Security:  sec,
 		Ready:     backend.ready,
 		Logger:    logger,
@@ -257,4 +266,23 @@ func isTerminal(r io.Reader) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// taskSecret is the key that signs stateless task ids: --task-secret, or, when
+// none is set, a random one, valid in this process only (a single replica, or
+// tasks that each stay on one).
+func taskSecret(cfg *config, stateless bool, logger *slog.Logger) ([]byte, error) {
+	if !stateless {
+		return nil, nil
+	}
+	if cfg.taskSecret != "" {
+		return []byte(cfg.taskSecret), nil
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, fmt.Errorf("making a task secret: %w", err)
+	}
+	logger.Warn("stateless server without CARTO_MCP_TASK_SECRET: MCP task ids minted here are valid on this process only; " +
+		"behind a load balancer, give every replica the same secret")
+	return secret, nil
 }
