@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 const defaultSchemaLookahead = 4 << 20
@@ -16,8 +17,14 @@ const defaultSchemaLookahead = 4 << 20
 // then stops reading: the rest of a large body is never touched, except for a
 // bounded skim to a schema that comes after the rows.
 func decodeQueryResult(r io.Reader, limits QueryLimits) (*QueryResult, error) {
+	return decodeQueryResultSkipping(r, limits, maxSkippedBytes)
+}
+
+// decodeQueryResultSkipping is decodeQueryResult with skipCap bytes of
+// unknown keys skipped at most (tests lower it).
+func decodeQueryResultSkipping(r io.Reader, limits QueryLimits, skipCap int64) (*QueryResult, error) {
 	br := &budgetReader{r: r}
-	d := &resultDecoder{dec: json.NewDecoder(br), br: br, limits: limits, colIndex: map[string]int{}}
+	d := &resultDecoder{dec: json.NewDecoder(br), br: br, limits: limits, colIndex: map[string]int{}, skipCap: skipCap}
 	if err := d.run(); err != nil {
 		return nil, classifyDecodeError(err)
 	}
@@ -39,7 +46,30 @@ type resultDecoder struct {
 	truncated    string
 	stoppedEarly bool
 	overBudget   bool // the decoder hit the read budget and cannot go on
+
+	// The decoder is replaced after each skipped value (skipMember): base is the
+	// body offset of the current decoder's offset 0, and prefix what is left of
+	// the bytes it was handed before the rest of the body.
+	base    int64
+	prefix  *bytes.Reader
+	skipped int64 // bytes of unknown keys skipped so far
+	skipCap int64
 }
+
+// Bounds on the parts of an answer other than rows, so that no part of a body,
+// however large, is held in memory whole (issue 15.4).
+const (
+	// maxSchemaBytes bounds "schema": thousands of columns fit in it.
+	maxSchemaBytes = 4 << 20
+	// maxMetaBytes bounds "meta", a handful of small fields.
+	maxMetaBytes = 64 << 10
+	// maxSkippedBytes bounds the values of keys the client does not read, which
+	// are skipped as a stream in constant memory; past it the body is not read on.
+	maxSkippedBytes = 64 << 20
+)
+
+// errPartTooLarge is a schema, meta or unknown key over its bound.
+var errPartTooLarge = fmt.Errorf("%w: part of the answer is too large", ErrInvalidResponse)
 
 // budgetSlack is what a row may take beyond its values (keys, punctuation,
 // whitespace) before the read budget stops it, and what a skim may overrun.
@@ -78,7 +108,27 @@ func (d *resultDecoder) setBudget(n int64) {
 		d.br.limit = 0
 		return
 	}
-	d.br.limit = max(d.dec.InputOffset()+n, d.br.read, 1)
+	d.br.limit = max(d.offset()+n, d.br.read, 1)
+}
+
+// offset is the decoder's position in the body.
+func (d *resultDecoder) offset() int64 { return d.base + d.dec.InputOffset() }
+
+// bounded runs fn with at most n more bytes readable (within any budget
+// already set), and reports errPartTooLarge when fn ran into that bound.
+func (d *resultDecoder) bounded(n int64, what string, fn func() error) error {
+	prev := d.br.limit
+	limit := d.offset() + n
+	if prev > 0 && prev < limit {
+		limit = prev
+	}
+	d.br.limit = max(limit, d.br.read, 1)
+	err := fn()
+	d.br.limit = prev
+	if errors.Is(err, errOverBudget) && (prev == 0 || limit < prev) {
+		return fmt.Errorf("%w: %s is over %d KiB", errPartTooLarge, what, n>>10)
+	}
+	return err
 }
 
 func (d *resultDecoder) run() error {
@@ -101,6 +151,11 @@ func (d *resultDecoder) run() error {
 			}
 		default:
 			if err := d.readOtherKey(key); err != nil {
+				if errors.Is(err, errPartTooLarge) && d.sawRows {
+					// The rows are complete: stop reading rather than fail them
+					// over a part the caller can do without.
+					return nil
+				}
 				return err
 			}
 		}
@@ -349,9 +404,9 @@ func (d *resultDecoder) lookAheadForSchema() error {
 }
 
 func (d *resultDecoder) skimForSchema(budget int64) error {
-	stop := d.dec.InputOffset() + budget
+	stop := d.offset() + budget
 	for d.dec.More() {
-		if d.dec.InputOffset() > stop {
+		if d.offset() > stop {
 			return nil
 		}
 		var skip json.RawMessage
@@ -381,35 +436,340 @@ func (d *resultDecoder) readOtherKey(key string) error {
 	case "schema":
 		// Decoded aside, so a broken schema leaves none rather than half of one.
 		var schema []Column
-		if err := d.dec.Decode(&schema); err != nil {
+		if err := d.bounded(maxSchemaBytes, `"schema"`, func() error { return d.dec.Decode(&schema) }); err != nil {
 			return err
 		}
 		d.schema = schema
 		return nil
 	case "meta":
-		return d.readMeta()
+		return d.bounded(maxMetaBytes, `"meta"`, d.readMeta)
 	default:
-		var skip json.RawMessage
-		return d.dec.Decode(&skip)
+		return d.skipMember(key)
 	}
 }
 
-func (d *resultDecoder) readMeta() error {
-	var raw struct {
-		CacheHit            bool            `json:"cacheHit"`
-		Location            string          `json:"location"`
-		TotalBytesProcessed json.RawMessage `json:"totalBytesProcessed"`
+// skipMember skips the value of the key just read without holding it in
+// memory: json.Decoder would buffer a whole value, however large, before it
+// could skip it. The bytes are scanned from the decoder's buffer and then the
+// body, and a new decoder takes over after the value, handed "{" and the rest
+// of the object, so that reading goes on as if inside the same object.
+func (d *resultDecoder) skipMember(key string) error {
+	pending, _ := io.ReadAll(d.dec.Buffered())
+	if d.prefix != nil {
+		rest, _ := io.ReadAll(d.prefix)
+		pending = append(pending, rest...)
 	}
+	start := d.offset()
+	sk := valueSkipper{buf: pending, r: d.br, limit: d.skipCap - d.skipped}
+	err := sk.member()
+	d.skipped += sk.n
+	if errors.Is(err, errPartTooLarge) {
+		return fmt.Errorf("%w: %q and the other keys this client does not read hold more than %d MiB", errPartTooLarge, key, maxSkippedBytes>>20)
+	}
+	if err != nil {
+		return err
+	}
+	rest := sk.buf[sk.i:]
+	next := make([]byte, 0, len(rest)+1)
+	d.prefix = bytes.NewReader(append(append(next, '{'), rest...))
+	d.base = start + sk.n - 1 // the '{' is not part of the body
+	d.dec = json.NewDecoder(io.MultiReader(d.prefix, d.br))
+	return d.expectDelim('{')
+}
+
+// valueSkipper scans one object member's ": value" and the ',' after it, if
+// any, checking the value's structure without keeping it.
+type valueSkipper struct {
+	buf   []byte // bytes in hand; buf[i:] not yet scanned
+	i     int
+	r     io.Reader
+	chunk []byte
+	n     int64 // bytes scanned
+	limit int64
+}
+
+// maxSkipDepth bounds the nesting of a skipped value.
+const maxSkipDepth = 10000
+
+func (s *valueSkipper) next() (byte, error) {
+	for s.i == len(s.buf) {
+		if s.chunk == nil {
+			s.chunk = make([]byte, 32<<10)
+		}
+		m, err := s.r.Read(s.chunk)
+		s.buf, s.i = s.chunk[:m], 0
+		if m == 0 && err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return 0, err
+		}
+	}
+	if s.n >= s.limit {
+		return 0, errPartTooLarge
+	}
+	c := s.buf[s.i]
+	s.i++
+	s.n++
+	return c, nil
+}
+
+// peek returns the next byte without scanning it.
+func (s *valueSkipper) peek() (byte, error) {
+	c, err := s.next()
+	if err == nil {
+		s.i--
+		s.n--
+	}
+	return c, err
+}
+
+func (s *valueSkipper) space() (byte, error) {
+	for {
+		c, err := s.next()
+		if err != nil || (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+			return c, err
+		}
+	}
+}
+
+func (s *valueSkipper) member() error {
+	c, err := s.space()
+	if err != nil {
+		return err
+	}
+	if c != ':' {
+		return fmt.Errorf("%w: expected ':' after an object key", ErrInvalidResponse)
+	}
+	if c, err = s.space(); err != nil {
+		return err
+	}
+	if err := s.value(c); err != nil {
+		return err
+	}
+	for {
+		c, err := s.peek()
+		if err != nil {
+			return err
+		}
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			s.next()
+		case ',':
+			s.next()
+			return nil
+		case '}':
+			return nil
+		default:
+			return fmt.Errorf("%w: invalid character %q after an object value", ErrInvalidResponse, c)
+		}
+	}
+}
+
+// value scans the value whose first byte, c, has been read.
+func (s *valueSkipper) value(c byte) error {
+	var closers []byte // the brackets still open, innermost last
+	for {
+		switch {
+		case c == '"':
+			if err := s.str(); err != nil {
+				return err
+			}
+		case c == '{' || c == '[':
+			if len(closers) == maxSkipDepth {
+				return fmt.Errorf("%w: a value nests more than %d deep", ErrInvalidResponse, maxSkipDepth)
+			}
+			closers = append(closers, c+2) // '{'+2 is '}', '['+2 is ']'
+			p, err := s.space()
+			if err != nil {
+				return err
+			}
+			if p == closers[len(closers)-1] {
+				closers = closers[:len(closers)-1]
+				break
+			}
+			if c == '{' {
+				if c, err = s.key(p); err != nil {
+					return err
+				}
+			} else {
+				c = p
+			}
+			continue
+		case c == '-' || '0' <= c && c <= '9' || c == 't' || c == 'f' || c == 'n':
+			if err := s.scalar(c); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("%w: invalid character %q in a value", ErrInvalidResponse, c)
+		}
+		// After a complete value: the end of the value, or of a container.
+		for {
+			if len(closers) == 0 {
+				return nil
+			}
+			p, err := s.space()
+			if err != nil {
+				return err
+			}
+			top := closers[len(closers)-1]
+			switch {
+			case p == top:
+				closers = closers[:len(closers)-1]
+				continue
+			case p != ',':
+				return fmt.Errorf("%w: invalid character %q in an array or object", ErrInvalidResponse, p)
+			}
+			if c, err = s.space(); err != nil {
+				return err
+			}
+			if top == '}' {
+				if c, err = s.key(c); err != nil {
+					return err
+				}
+			}
+			break
+		}
+	}
+}
+
+// str scans the rest of a string whose opening quote has been read.
+func (s *valueSkipper) str() error {
+	for {
+		// Most of a large value is string bytes: pass over the plain ones in
+		// hand in one loop.
+		j := s.i
+		for j < len(s.buf) && s.buf[j] != '"' && s.buf[j] != '\\' && s.buf[j] >= 0x20 {
+			j++
+		}
+		s.n += int64(j - s.i)
+		s.i = j
+		if s.n >= s.limit {
+			return errPartTooLarge
+		}
+		c, err := s.next()
+		if err != nil {
+			return err
+		}
+		switch {
+		case c == '"':
+			return nil
+		case c == '\\':
+			if _, err := s.next(); err != nil {
+				return err
+			}
+		case c < 0x20:
+			return fmt.Errorf("%w: a control character in a string", ErrInvalidResponse)
+		}
+	}
+}
+
+// key scans an object member's key, whose first byte c has been read, and the
+// ':' after it, and returns the first byte of its value.
+func (s *valueSkipper) key(c byte) (byte, error) {
+	if c != '"' {
+		return 0, fmt.Errorf("%w: expected an object key, got %q", ErrInvalidResponse, c)
+	}
+	if err := s.str(); err != nil {
+		return 0, err
+	}
+	p, err := s.space()
+	if err != nil {
+		return 0, err
+	}
+	if p != ':' {
+		return 0, fmt.Errorf("%w: expected ':' after an object key", ErrInvalidResponse)
+	}
+	return s.space()
+}
+
+// scalar scans a number, true, false or null whose first byte has been read.
+func (s *valueSkipper) scalar(first byte) error {
+	if first == 't' || first == 'f' || first == 'n' {
+		lit := []byte{first}
+		for len(lit) < 5 {
+			c, err := s.peek()
+			if err != nil {
+				return err
+			}
+			if c < 'a' || c > 'z' {
+				break
+			}
+			s.next()
+			lit = append(lit, c)
+		}
+		switch string(lit) {
+		case "true", "false", "null":
+			return nil
+		}
+		return fmt.Errorf("%w: invalid literal %q in a value", ErrInvalidResponse, lit)
+	}
+	digits := first != '-'
+	for {
+		c, err := s.peek()
+		if err != nil {
+			return err
+		}
+		if !('0' <= c && c <= '9' || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
+			break
+		}
+		digits = digits || '0' <= c && c <= '9'
+		s.next()
+	}
+	if !digits {
+		return fmt.Errorf("%w: invalid number in a value", ErrInvalidResponse)
+	}
+	return nil
+}
+
+func (d *resultDecoder) readMeta() error {
+	var raw json.RawMessage
 	if err := d.dec.Decode(&raw); err != nil {
 		return err
 	}
-	d.meta = QueryMeta{CacheHit: raw.CacheHit, Location: raw.Location}
-	// CARTO sends it as a string; some warehouses as a number. Keep the text.
-	d.meta.TotalBytesProcessed = string(bytes.Trim(raw.TotalBytesProcessed, `"`))
-	if d.meta.TotalBytesProcessed == "null" {
-		d.meta.TotalBytesProcessed = ""
-	}
+	d.meta = parseMeta(raw)
 	return nil
+}
+
+// parseMeta reads what it can of "meta" and ignores the rest: meta only
+// describes a result, so an odd value (cacheHit "yes", a number where text
+// was expected, meta not an object) must not fail the rows (issue 15.7).
+func parseMeta(raw json.RawMessage) QueryMeta {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil {
+		return QueryMeta{}
+	}
+	return QueryMeta{
+		CacheHit:            looseBool(fields["cacheHit"]),
+		Location:            looseText(fields["location"]),
+		TotalBytesProcessed: looseText(fields["totalBytesProcessed"]),
+	}
+}
+
+// looseBool reads true, 1 and the strings "true", "yes" and "1" as true, and
+// anything else as false.
+func looseBool(raw json.RawMessage) bool {
+	switch strings.ToLower(strings.Trim(string(bytes.TrimSpace(raw)), `"`)) {
+	case "true", "yes", "1":
+		return true
+	}
+	return false
+}
+
+// looseText reads a string as itself and a number as its text (CARTO sends
+// totalBytesProcessed as a string, some warehouses as a number); anything
+// else is "".
+func looseText(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		return n.String()
+	}
+	return ""
 }
 
 // result aligns every row with the final column list.
