@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -231,21 +233,30 @@ func (s *JobService) jobCall(method, op, connection, jobID string) (*call, error
 }
 
 // List returns the account's running jobs, across all connections. CARTO's body
-// may be a bare array or an object wrapping one; both are accepted.
+// may be a bare array or an object wrapping one under a usual name (jobs, data,
+// results, items, rows); any other shape is ErrUnknownShape, never "no jobs".
 func (s *JobService) List(ctx context.Context) ([]*Job, error) {
 	cl := &call{op: "list jobs", method: http.MethodGet, idempotent: true, segments: []string{"v3", "sql", "jobs"}}
 	var raw json.RawMessage
 	if err := s.c.doJSON(ctx, cl, &raw); err != nil {
 		return nil, err
 	}
-	jobs, err := decodeJobList(raw)
+	jobs, err := decodeJobList(raw, 0)
 	if err != nil {
 		return nil, s.c.wrap(cl, err)
 	}
 	return jobs, nil
 }
 
-func decodeJobList(raw json.RawMessage) ([]*Job, error) {
+// ErrUnknownShape is an answer that is valid JSON but not in a shape the client
+// understands, so it cannot tell what it says (for a job list: which jobs run).
+var ErrUnknownShape = fmt.Errorf("%w: its shape was not understood", ErrInvalidResponse)
+
+// jobListKeys are the names a job list may be wrapped under, in order of
+// preference.
+var jobListKeys = []string{"jobs", "data", "results", "items", "rows"}
+
+func decodeJobList(raw json.RawMessage, depth int) ([]*Job, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return []*Job{}, nil
@@ -268,18 +279,28 @@ func decodeJobList(raw json.RawMessage) ([]*Job, error) {
 	if err := json.Unmarshal(raw, &wrapper); err != nil {
 		return nil, fmt.Errorf("%w: the job list is neither an array nor an object", ErrInvalidResponse)
 	}
-	// Prefer the usual names, then any field that holds an array.
-	for _, k := range []string{"jobs", "data", "results", "items", "rows"} {
-		if v, ok := wrapper[k]; ok && bytes.HasPrefix(bytes.TrimSpace(v), []byte("[")) {
-			return decodeJobList(v)
+	// Only the usual names, in a fixed order: guessing at another field (the
+	// first array found) depended on map order and could report "no jobs" for
+	// an answer that listed some.
+	for _, k := range jobListKeys {
+		v, ok := wrapper[k]
+		if !ok {
+			continue
+		}
+		switch t := bytes.TrimSpace(v); {
+		case len(t) > 0 && (t[0] == '[' || string(t) == "null"):
+			return decodeJobList(v, depth+1)
+		case len(t) > 0 && t[0] == '{' && depth == 0:
+			return decodeJobList(v, depth+1) // {"data": {"jobs": [...]}}
 		}
 	}
-	for _, v := range wrapper {
-		if bytes.HasPrefix(bytes.TrimSpace(v), []byte("[")) {
-			return decodeJobList(v)
-		}
+	keys := make([]string, 0, len(wrapper))
+	for k := range wrapper {
+		keys = append(keys, strconv.Quote(k))
 	}
-	return []*Job{}, nil
+	slices.Sort(keys)
+	return nil, fmt.Errorf("%w: the job list is an object with keys [%s], none of them %s holding an array of jobs",
+		ErrUnknownShape, strings.Join(keys, ", "), strings.Join(jobListKeys, "/"))
 }
 
 // doJSON sends cl and decodes a bounded JSON body into out. An empty body leaves

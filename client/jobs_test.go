@@ -189,16 +189,23 @@ func TestDecodeJobList(t *testing.T) {
 		{body: `{"jobs":[{"jobId":"1"}]}`, wantIDs: []string{"1"}},
 		{body: `{"data":[{"jobId":"1"}],"total":1}`, wantIDs: []string{"1"}},
 		{body: `{"results":[{"jobId":"1"}]}`, wantIDs: []string{"1"}},
-		{body: `{"whatever":[{"jobId":"1"}]}`, wantIDs: []string{"1"}},
 		{body: `{"jobs":null}`, wantIDs: []string{}},
-		{body: `{"total":0}`, wantIDs: []string{}},
+		{body: `{"data":{"jobs":[{"jobId":"1"}]}}`, wantIDs: []string{"1"}},
+		{body: `{"warnings":[],"jobs":[{"jobId":"1"}]}`, wantIDs: []string{"1"}},
+		// Shapes not understood are said to be so, never read as "no jobs"
+		// (issue 15.6).
+		{body: `{"whatever":[{"jobId":"1"}]}`, wantErr: ErrUnknownShape},
+		{body: `{"warnings":[],"items_v2":[{"jobId":"1"}]}`, wantErr: ErrUnknownShape},
+		{body: `{"total":0}`, wantErr: ErrUnknownShape},
+		{body: `{}`, wantErr: ErrUnknownShape},
+		{body: `{"data":{"data":{"jobs":[]}}}`, wantErr: ErrUnknownShape},
 		{body: `"x"`, wantErr: ErrInvalidResponse},
 		{body: `[1]`, wantErr: ErrInvalidResponse},
 	}
 	for _, tt := range tests {
 		t.Run(tt.body, func(t *testing.T) {
 			t.Parallel()
-			jobs, err := decodeJobList(json.RawMessage(tt.body))
+			jobs, err := decodeJobList(json.RawMessage(tt.body), 0)
 			if tt.wantErr != nil {
 				assert.ErrorIs(t, err, tt.wantErr)
 				return
@@ -211,6 +218,28 @@ func TestDecodeJobList(t *testing.T) {
 			assert.Equal(t, tt.wantIDs, ids)
 		})
 	}
+}
+
+// TestListJobsUnknownShapeIsDeterministic: an answer with several arrays under
+// names the client does not know gets the same error every time, naming the
+// keys it saw (it used to pick one at random in map order).
+func TestListJobsUnknownShapeIsDeterministic(t *testing.T) {
+	t.Parallel()
+	srv := cartofake.New(t)
+	srv.Inject(cartofake.Fault{PathSuffix: "/v3/sql/jobs", Status: http.StatusOK, Times: 20,
+		Body: `{"warnings":[],"items_v2":[{"jobId":"job_1","status":"running"}],"other":[]}`})
+	c := newTestClient(t, srv)
+	var first string
+	for range 20 {
+		jobs, err := c.Jobs.List(testCtx(t))
+		require.ErrorIs(t, err, ErrUnknownShape)
+		assert.Nil(t, jobs)
+		if first == "" {
+			first = err.Error()
+		}
+		assert.Equal(t, first, err.Error())
+	}
+	assert.Contains(t, first, `["items_v2", "other", "warnings"]`)
 }
 
 func TestJobCancel(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/carto-mcp/carto-mcp/cartofake"
 	"github.com/carto-mcp/carto-mcp/tools"
 )
 
@@ -25,5 +26,23 @@ func TestOddAnswersFromCARTO(t *testing.T) {
 		var out tools.RunQueryOutput
 		e.ok(e.call(tools.ToolRunQuery, map[string]any{"sql": sql}), &out)
 		assert.Equal(t, 1, out.RowCount, sql)
+	}
+}
+
+// TestListJobsShapeNotUnderstood: list_jobs on an answer it cannot read says
+// so, the same way every time, rather than report no jobs (issue 15.6).
+func TestListJobsShapeNotUnderstood(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.fake.Inject(cartofake.Fault{PathSuffix: "/v3/sql/jobs", Status: http.StatusOK,
+		Body: `{"warnings":[],"items_v2":[{"jobId":"job_1","connection":"carto_dw","status":"running"}]}`})
+	var first string
+	for range 5 {
+		text := e.failed(e.call(tools.ToolListJobs, map[string]any{}))
+		assert.Empty(t, missing(text, "shape", "does not understand", "items_v2", "does not mean there is nothing", "get_job"), text)
+		if first == "" {
+			first = text
+		}
+		assert.Equal(t, first, text)
 	}
 }

@@ -74,6 +74,14 @@ func describeError(op opKind, err error, timeout time.Duration) *callError {
 	case errors.Is(err, client.ErrTruncatedResponse):
 		return &callError{kind: "truncated_response", text: "CARTO's response ended early (the connection dropped or a proxy cut it): " +
 			err.Error() + ". Retry; if it keeps happening, ask for less (a LIMIT, fewer columns) or write the result to a table with submit_job."}
+	case errors.Is(err, client.ErrUnknownShape):
+		what := "CARTO's answer"
+		if op == opListJobs {
+			what = "CARTO's list of jobs"
+		}
+		return &callError{kind: "unknown_shape", text: what + " came in a shape this server does not understand (" + err.Error() +
+			"), so it cannot tell what the answer says: this does not mean there is nothing to report. Retrying will give the same answer. " +
+			"Check jobs you know with get_job, and tell the user: this server may need an update for CARTO's current API."}
 	case errors.Is(err, client.ErrInvalidResponse):
 		return &callError{kind: "invalid_response", text: "CARTO's answer could not be read: " + err.Error() +
 			". This is usually a proxy or a temporary fault in front of CARTO: retry later. If it persists, the server's " +
