@@ -204,7 +204,7 @@ func TestLocalJobSucceeds(t *testing.T) {
 	var q tools.RunQueryOutput
 	e.ok(e.call(tools.ToolRunQuery, map[string]any{"sql": "SELECT count(*) AS n FROM big"}), &q)
 	require.Equal(t, 1, q.RowCount)
-	assert.Equal(t, "100", string(q.Rows[0][0]))
+	assert.Equal(t, `"100"`, string(q.Rows[0][0]), "a bigint, as a string in structured content")
 }
 
 // TestLocalJobResource: a job reads as a resource, the same object get_job

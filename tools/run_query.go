@@ -27,7 +27,9 @@ type RunQueryInput struct {
 // Column is one result column.
 type Column struct {
 	Name string `json:"name" jsonschema:"required" jsonschema_description:"Column name."`
-	Type string `json:"type" jsonschema:"required" jsonschema_description:"CARTO's type for the column: number, bigint, string, geometry, timestamp, object, boolean, variant or unknown."`
+	Type string `json:"type" jsonschema:"required" jsonschema_description:"CARTO's type for the column: number, bigint, string, geometry, timestamp, object, boolean, variant or unknown. In rows, every number of a bigint column is a JSON string holding its exact decimal digits."`
+	// NumbersAsStrings is set by appendStructuredRows.
+	NumbersAsStrings bool `json:"numbers_as_strings,omitempty" jsonschema_description:"True when numbers of this column are sent in rows as JSON strings holding their exact decimal text, so that no JSON reader rounds them: always for a bigint column; for another column, when it has a number that a 64-bit float cannot hold exactly (an integer beyond ±9007199254740991, or a decimal with more digits than a float keeps), also inside object and array values. Read such a string as an exact number."`
 }
 
 // CutValue is a value the byte cap shortened.
@@ -51,7 +53,7 @@ type QueryMeta struct {
 type RunQueryOutput struct {
 	Connection  string              `json:"connection" jsonschema:"required" jsonschema_description:"Connection the query ran on."`
 	Columns     []Column            `json:"columns" jsonschema:"required" jsonschema_description:"Result columns, in order."`
-	Rows        [][]json.RawMessage `json:"rows" jsonschema:"required" jsonschema_description:"Result rows, each an array of values aligned with columns. Values are exactly as the warehouse sent them: numbers are never rounded (big integers may come as strings), geometries as WKT, GeoJSON or WKB hex, timestamps as strings."`
+	Rows        [][]json.RawMessage `json:"rows" jsonschema:"required" jsonschema_description:"Result rows, each an array of values aligned with columns. Values are exactly as the warehouse sent them, never rounded: geometries as WKT, GeoJSON or WKB hex, timestamps as strings. A number that a 64-bit float would change (an integer beyond ±9007199254740991, a decimal with more digits than a float keeps), and every number of a bigint column, comes as a JSON string of its exact decimal text; its column then has numbers_as_strings true. The text content has every number bare."`
 	RowCount    int                 `json:"row_count" jsonschema:"required,minimum=0" jsonschema_description:"Number of rows in rows."`
 	Truncated   bool                `json:"truncated" jsonschema:"required" jsonschema_description:"True when the result is not complete: more rows exist, or values were cut. notice then says how to get the rest."`
 	TruncatedBy string              `json:"truncated_by,omitempty" jsonschema:"enum=max_rows,enum=max_bytes" jsonschema_description:"What cut the result: max_rows (the row cap) or max_bytes (the byte cap on the result's text)."`
@@ -126,7 +128,7 @@ func (d *Deps) runQuery(ctx context.Context, in RunQueryInput, info *callInfo) (
 	}
 	out, text := d.shapeQueryResult(conn, res, limit, in.MaxRows, lowered)
 	info.attrs = append(info.attrs, slog.Int("rows", out.RowCount), slog.Bool("truncated", out.Truncated))
-	return structuredResult(out, text)
+	return queryResult(out, text)
 }
 
 // checkParameters accepts an absent or null value, a JSON object or a JSON array.

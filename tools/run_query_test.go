@@ -1,9 +1,11 @@
 package tools_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -30,7 +32,8 @@ func TestRunQuery(t *testing.T) {
 	text := e.ok(e.call(tools.ToolRunQuery, map[string]any{"sql": "SELECT * FROM `p.d.cities` LIMIT 2"}), &out)
 
 	assert.Equal(t, defaultConn, out.Connection)
-	assert.Equal(t, []tools.Column{{"id", "bigint"}, {"name", "string"}, {"population", "number"}, {"geom", "geometry"}}, out.Columns)
+	assert.Equal(t, []tools.Column{{"id", "bigint", true}, {"name", "string", false}, {"population", "number", false},
+		{"geom", "geometry", false}}, out.Columns, "a bigint column's numbers are strings")
 	assert.Equal(t, 2, out.RowCount)
 	assert.False(t, out.Truncated)
 	assert.Empty(t, out.TruncatedBy)
@@ -38,8 +41,8 @@ func TestRunQuery(t *testing.T) {
 	assert.Equal(t, 100, out.RowLimit)
 	assert.Equal(t, tools.QueryMeta{Location: "US", TotalBytesProcessed: "0"}, out.Meta)
 	assert.Equal(t, [][]string{
-		{`1`, `"Madrid"`, `3223334`, `"POINT(-3.7038 40.4168)"`},
-		{`2`, `"Paris \"la\" \u003cville\u003e"`, `null`, `null`},
+		{`"1"`, `"Madrid"`, `3223334`, `"POINT(-3.7038 40.4168)"`},
+		{`"2"`, `"Paris \"la\" \u003cville\u003e"`, `null`, `null`},
 	}, rawRows(out.Rows))
 
 	assert.Equal(t, `columns: ["id","name","population","geom"]
@@ -87,9 +90,26 @@ func assertTextMatchesStructured(t *testing.T, text string, out tools.RunQueryOu
 		vals := parseTextRow(t, line)
 		require.Len(t, vals, len(out.Rows[i]), line)
 		for j := range vals {
-			assert.JSONEq(t, string(out.Rows[i][j]), string(vals[j]), "row %d col %d", i, j)
+			want := out.Rows[i][j]
+			if out.Columns[j].NumbersAsStrings {
+				// The text form has the numbers bare.
+				want = quotedNumber.ReplaceAll(want, []byte("$1"))
+				assert.Equal(t, string(want), string(compactJSON(t, vals[j])), "row %d col %d", i, j)
+				continue
+			}
+			assert.JSONEq(t, string(want), string(vals[j]), "row %d col %d", i, j)
 		}
 	}
+}
+
+// quotedNumber is a number that the structured form sent as a string.
+var quotedNumber = regexp.MustCompile(`"(-?[0-9][0-9.eE+-]*)"`)
+
+func compactJSON(t *testing.T, v []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	require.NoError(t, json.Compact(&b, v))
+	return b.Bytes()
 }
 
 // textRows returns the row lines of a run_query text.
@@ -133,8 +153,43 @@ func TestRunQueryNumbersAreExact(t *testing.T) {
 	text := e.ok(e.call(tools.ToolRunQuery, map[string]any{"sql": "SELECT big"}), &out)
 	want := `9007199254740993,0.1000000000000000055511151231257827,-18446744073709551617,{"id":12345678901234567891,"f":1.5e300}`
 	assert.Contains(t, text, "\n"+want+"\n")
-	assert.Equal(t, [][]string{{"9007199254740993", "0.1000000000000000055511151231257827", "-18446744073709551617",
-		`{"id":12345678901234567891,"f":1.5e300}`}}, rawRows(out.Rows))
+	// A JavaScript client reads structuredContent with 64-bit floats: the
+	// numbers it would change come as strings of their exact digits, and the
+	// columns say so. A number a float holds exactly (1.5e300) stays a number.
+	assert.Equal(t, [][]string{{`"9007199254740993"`, `"0.1000000000000000055511151231257827"`, `"-18446744073709551617"`,
+		`{"id":"12345678901234567891","f":1.5e300}`}}, rawRows(out.Rows))
+	for _, c := range out.Columns {
+		assert.True(t, c.NumbersAsStrings, c.Name)
+	}
+	assertTextMatchesStructured(t, text, out)
+}
+
+// Numbers that a 64-bit float holds exactly stay JSON numbers outside bigint
+// columns; the rest become strings, and only their columns are marked.
+func TestRunQueryStructuredNumbers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cols := []cartofake.Column{{Name: "safe", Type: "number"}, {Name: "unsafe", Type: "number"},
+		{Name: "float", Type: "number"}, {Name: "count", Type: "bigint"}, {Name: "doc", Type: "object"}}
+	e.fake.SetQueryResult("SELECT n", cols, [][]any{
+		{json.Number("9007199254740991"), json.Number("9007199254740992"), json.Number("0.30000000000000004"),
+			json.Number("7"), json.RawMessage(`{"a":[1,2.5,"9007199254740993"]}`)},
+		{json.Number("-9007199254740991"), json.Number("12"), json.Number("1e-7"), nil, nil},
+	})
+	var out tools.RunQueryOutput
+	text := e.ok(e.call(tools.ToolRunQuery, map[string]any{"sql": "SELECT n"}), &out)
+	assert.Equal(t, [][]string{
+		{`9007199254740991`, `"9007199254740992"`, `0.30000000000000004`, `"7"`, `{"a":[1,2.5,"9007199254740993"]}`},
+		{`-9007199254740991`, `12`, `1e-7`, `null`, `null`},
+	}, rawRows(out.Rows))
+	var marked []string
+	for _, c := range out.Columns {
+		if c.NumbersAsStrings {
+			marked = append(marked, c.Name)
+		}
+	}
+	assert.Equal(t, []string{"unsafe", "count"}, marked)
+	assert.Contains(t, text, "\n9007199254740991,9007199254740992,0.30000000000000004,7,")
 }
 
 func TestRunQueryParametersAreForwardedExactly(t *testing.T) {
