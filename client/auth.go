@@ -86,7 +86,9 @@ func NewOAuthTokenSource(cfg OAuthConfig) (*OAuthTokenSource, error) {
 	if cfg.AuthURL == "" {
 		cfg.AuthURL = DefaultAuthURL
 	}
-	u, err := parseBaseURL(cfg.AuthURL)
+	// The token endpoint as CARTO's documentation writes it is accepted too.
+	cfg.AuthURL = strings.TrimSuffix(strings.TrimRight(strings.TrimSpace(cfg.AuthURL), "/"), "/oauth/token")
+	u, err := parseURL(cfg.AuthURL, DefaultAuthURL)
 	if err != nil {
 		return nil, err
 	}
@@ -187,35 +189,74 @@ func (s *OAuthTokenSource) request(ctx context.Context) (string, time.Duration, 
 	req.Header.Set("Accept", "application/json")
 	resp, err := s.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return "", 0, fmt.Errorf("oauth token request to %s: %w", s.endpoint, redactURLError(err))
+		return "", 0, &AuthServerError{URL: s.endpoint, Err: classifyTransportError(redactURLError(err), req.URL)}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return "", 0, fmt.Errorf("oauth token response from %s (HTTP %d): %w", s.endpoint, resp.StatusCode, err)
+		return "", 0, &AuthServerError{URL: s.endpoint, StatusCode: resp.StatusCode, Err: err}
 	}
 	var tr oauthTokenResponse
 	jsonErr := json.Unmarshal(body, &tr)
 	if resp.StatusCode != http.StatusOK {
-		msg := strings.TrimSpace(tr.Error + ": " + tr.ErrorDescription)
-		if jsonErr != nil || tr.Error == "" {
-			msg = "the response was not an OAuth error document"
+		e := &AuthServerError{URL: s.endpoint, StatusCode: resp.StatusCode}
+		if jsonErr == nil {
+			e.Code, e.Description = tr.Error, tr.ErrorDescription
 		}
-		err := fmt.Errorf("oauth token request to %s failed with HTTP %d (%s): check %s and %s",
-			s.endpoint, resp.StatusCode, strings.Trim(msg, ": "), EnvClientID, EnvClientSecret)
 		if (&APIError{StatusCode: resp.StatusCode}).Temporary() {
-			err = temporaryAuthError{err}
+			return "", 0, temporaryAuthError{e}
 		}
-		return "", 0, err
+		return "", 0, e
 	}
 	if jsonErr != nil || tr.AccessToken == "" {
-		return "", 0, fmt.Errorf("oauth token response from %s (HTTP 200) has no access_token", s.endpoint)
+		return "", 0, &AuthServerError{URL: s.endpoint, StatusCode: resp.StatusCode, Err: errors.New("the answer has no access_token")}
 	}
 	ttl := time.Hour
 	if secs, err := tr.ExpiresIn.Int64(); err == nil && secs > 0 {
 		ttl = time.Duration(secs) * time.Second
 	}
 	return tr.AccessToken, ttl, nil
+}
+
+// AuthServerError is a failure to get a token from the OAuth server
+// (CARTO_AUTH_URL): no answer (Err holds why), or an answer refusing one. It
+// never holds the client secret.
+type AuthServerError struct {
+	// URL is the token endpoint.
+	URL string
+	// StatusCode is the HTTP status of the answer, 0 when none came.
+	StatusCode int
+	// Code and Description are the OAuth error ("invalid_client"), when sent.
+	Code, Description string
+	// Err is the cause, when there was no usable answer.
+	Err error
+}
+
+func (e *AuthServerError) Error() string {
+	switch {
+	case e.StatusCode == 0:
+		return fmt.Sprintf("oauth token request to %s: %v", e.URL, e.Err)
+	case e.Err != nil:
+		return fmt.Sprintf("oauth token response from %s (HTTP %d): %v", e.URL, e.StatusCode, e.Err)
+	}
+	what := strings.Trim(e.Code+": "+e.Description, ": ")
+	if what == "" {
+		what = "the response was not an OAuth error document"
+	}
+	msg := fmt.Sprintf("oauth token request to %s failed with HTTP %d (%s)", e.URL, e.StatusCode, what)
+	if e.Rejected() {
+		msg += fmt.Sprintf(": check %s and %s", EnvClientID, EnvClientSecret)
+	}
+	return msg
+}
+
+func (e *AuthServerError) Unwrap() error { return e.Err }
+
+// Rejected reports whether the OAuth server refused the client (a 4xx answer
+// other than 408 and 429, such as 401 invalid_client): a credentials problem
+// that asking again will not change.
+func (e *AuthServerError) Rejected() bool {
+	return e.StatusCode >= 400 && e.StatusCode < 500 && e.StatusCode != http.StatusRequestTimeout && e.StatusCode != http.StatusTooManyRequests
 }
 
 // temporaryAuthError is an auth server answer worth retrying (429, 502, 503, 504);

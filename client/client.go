@@ -69,7 +69,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		baseURL:    base,
-		connection: cfg.Connection,
+		connection: strings.TrimSpace(cfg.Connection),
 		token:      cfg.Token,
 		httpClient: cfg.HTTPClient,
 		clientID:   cfg.ClientID,
@@ -89,8 +89,32 @@ func New(cfg Config) (*Client, error) {
 // DefaultConnection is the connection used when a call names none ("" if unset).
 func (c *Client) DefaultConnection() string { return c.connection }
 
-// BaseURL is the API base URL the client calls.
+// BaseURL is the API base URL the client calls (without a /v3 the
+// configuration may have ended with).
 func (c *Client) BaseURL() string { return c.baseURL.String() }
+
+// CleartextURLs lists the URLs this client would send a token or client secret
+// to over plain http:// on the network (loopback hosts excepted): the API base
+// URL, and the OAuth token endpoint when the token source is an OAuth client.
+// A server should warn about each at start.
+func (c *Client) CleartextURLs() []string {
+	var out []string
+	if sendsInClear(c.baseURL) {
+		out = append(out, c.baseURL.String())
+	}
+	if o, ok := c.token.(*OAuthTokenSource); ok {
+		if u, err := url.Parse(o.endpoint); err == nil && sendsInClear(u) {
+			out = append(out, o.endpoint)
+		}
+	}
+	return out
+}
+
+// callerTokens reports whether each call brings its caller's own token.
+func (c *Client) callerTokens() bool {
+	p, ok := c.token.(interface{ PerCaller() bool })
+	return ok && p.PerCaller()
+}
 
 // defaultHTTPClient bounds connection set-up but not the response: a query may take
 // CARTO's full minute, and each call's context carries its own deadline.
@@ -178,7 +202,7 @@ func (c *Client) do(ctx context.Context, cl *call) (*http.Response, error) {
 	select {
 	case c.slots <- struct{}{}:
 	case <-ctx.Done():
-		return nil, c.wrap(cl, fmt.Errorf("waiting for one of the %d concurrent CARTO call slots: %w", cap(c.slots), ctx.Err()))
+		return nil, c.wrap(cl, fmt.Errorf("waiting for one of the %d concurrent CARTO call slots: %w (%w)", cap(c.slots), ctx.Err(), ErrBusy))
 	}
 	resp, err := c.attempts(ctx, cl)
 	if err != nil {
@@ -188,6 +212,10 @@ func (c *Client) do(ctx context.Context, cl *call) (*http.Response, error) {
 	resp.Body = &releasingBody{ReadCloser: resp.Body, release: func() { <-c.slots }}
 	return resp, nil
 }
+
+// ErrBusy marks a call whose context ended while it waited for one of the
+// client's concurrent call slots: it was never sent.
+var ErrBusy = errors.New("all concurrent call slots were busy, so the call was never sent")
 
 // releasingBody frees the call's slot when its body is closed, once.
 type releasingBody struct {
@@ -212,8 +240,9 @@ func (c *Client) attempts(ctx context.Context, cl *call) (*http.Response, error)
 				return nil, c.wrap(cl, ctx.Err())
 			}
 			var te *tokenError
-			if errors.As(err, &te) && !IsRetryable(te.err) {
-				// No token, or a rejected OAuth client: asking again will not help.
+			if errors.As(err, &te) && !IsRetryable(te.err) || errors.Is(err, ErrTLS) {
+				// No token, a rejected OAuth client, or a server that does not
+				// speak TLS as the URL says: asking again will not help.
 				return nil, c.wrap(cl, err)
 			}
 			if (cl.idempotent || !reached) && attempt < c.retry.MaxAttempts {
@@ -234,6 +263,7 @@ func (c *Client) attempts(ctx context.Context, cl *call) (*http.Response, error)
 			return nil, c.wrap(cl, ctx.Err())
 		}
 		apiErr := newAPIError(cl.op, cl.connection, resp, body, c.now())
+		apiErr.CallerToken = c.callerTokens()
 
 		// A 401 with a refreshable token usually means it expired early: fetch a new
 		// one once. CARTO rejected the request before running it, so any call may repeat.
@@ -296,7 +326,7 @@ func (c *Client) send(ctx context.Context, cl *call, attempt int) (resp *http.Re
 		slog.Int("attempt", attempt), slog.Duration("elapsed", c.now().Sub(start)),
 	}
 	if err != nil {
-		err = redactURLError(err)
+		err = classifyTransportError(redactURLError(err), req.URL)
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			// net/http's bare "EOF": the server or a proxy dropped the connection.
 			err = fmt.Errorf("the connection was closed before a response arrived: %w", err)
@@ -355,6 +385,9 @@ func (c *Client) wrap(cl *call, err error) error {
 // IsRetryable reports whether err is a failure that may go away if the same call
 // is made again later: a temporary HTTP status, a network error or a timeout.
 func IsRetryable(err error) bool {
+	if errors.Is(err, ErrTLS) {
+		return false
+	}
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		return apiErr.Temporary()

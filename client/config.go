@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -133,17 +134,48 @@ func ConfigFromEnv(getenv func(string) string, httpClient *http.Client) (Config,
 // ErrNoConnection is returned when a call names no connection and the client has no default.
 var ErrNoConnection = errors.New("no connection given and no default connection configured (set " + EnvConnection + ")")
 
+// parseBaseURL parses the API base URL. Surrounding space is ignored, and a
+// trailing /v3 or /v3/sql, as CARTO's documentation writes endpoints, is
+// removed: the client adds /v3/sql itself, and keeping it would send every call
+// to /v3/v3/... (a 404 that looks like a wrong connection name).
 func parseBaseURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimRight(raw, "/"))
+	raw = strings.TrimRight(strings.TrimSpace(raw), "/")
+	for _, suffix := range []string{"/v3/sql", "/v3"} {
+		if cut, ok := strings.CutSuffix(raw, suffix); ok {
+			raw = strings.TrimRight(cut, "/")
+			break
+		}
+	}
+	return parseURL(raw, DefaultBaseURL)
+}
+
+// parseURL checks an http(s) URL with a host and nothing else; example is
+// shown in the error.
+func parseURL(raw, example string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(raw), "/"))
 	if err != nil {
 		return nil, fmt.Errorf("invalid URL %q: %v", raw, err)
 	}
 	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("invalid URL %q: want https://host (for example %s)", raw, DefaultBaseURL)
+		return nil, fmt.Errorf("invalid URL %q: want https://host (for example %s)", raw, example)
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		// Not echoing raw: it may hold credentials.
 		return nil, fmt.Errorf("invalid URL for host %q: it must not carry credentials, a query or a fragment", u.Host)
 	}
 	return u, nil
+}
+
+// sendsInClear reports whether u is plain http:// to a host other than this
+// machine, where a token or secret would cross the network unencrypted.
+func sendsInClear(u *url.URL) bool {
+	if u == nil || u.Scheme != "http" {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
 }

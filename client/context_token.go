@@ -34,3 +34,8 @@ func TokenFromContext(ctx context.Context) (string, bool) {
 	tok, ok := ctx.Value(contextTokenKey{}).(string)
 	return tok, ok && tok != ""
 }
+
+// PerCaller reports that the tokens are each caller's own, not the server's,
+// so that errors can say whose token CARTO refused. A TokenSource of callers'
+// tokens implements it.
+func (RequestTokenSource) PerCaller() bool { return true }

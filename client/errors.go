@@ -1,6 +1,8 @@
 package client
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,6 +39,9 @@ type APIError struct {
 	RetryAfter time.Duration
 	// Response is the HTTP response; its body has been read and closed.
 	Response *http.Response
+	// CallerToken is true when the call used its caller's own token (a shared
+	// server's per-request token) rather than the server's.
+	CallerToken bool
 }
 
 func (e *APIError) Error() string {
@@ -189,6 +194,33 @@ func redactURLError(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		return ue.Err
+	}
+	return err
+}
+
+// ErrTLS marks a failure to speak TLS with a server an https:// URL names: it
+// answered in plain HTTP, did not start a TLS handshake, or presented a
+// certificate that could not be verified. It is a configuration problem, so
+// the call is not repeated.
+var ErrTLS = errors.New("TLS (https) failure")
+
+// classifyTransportError marks TLS failures of a request to u with ErrTLS.
+func classifyTransportError(err error, u *url.URL) error {
+	if err == nil || u == nil {
+		return err
+	}
+	var record tls.RecordHeaderError
+	var verify *tls.CertificateVerificationError
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	switch {
+	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return fmt.Errorf("%w: %s answered in plain HTTP, not HTTPS: %v", ErrTLS, u.Host, err)
+	case errors.As(err, &record):
+		return fmt.Errorf("%w: %s did not answer with a TLS handshake: %v", ErrTLS, u.Host, err)
+	case errors.As(err, &verify), errors.As(err, &unknownAuthority), errors.As(err, &hostname), errors.As(err, &invalid):
+		return fmt.Errorf("%w: the certificate of %s could not be verified: %v", ErrTLS, u.Host, err)
 	}
 	return err
 }

@@ -31,6 +31,7 @@ type env struct {
 	logs  *syncBuffer
 	deps  *tools.Deps
 	clock *tools.FakeClock // nil unless withFakeClock
+	carto *client.Client   // the server's CARTO client
 }
 
 type envConfig struct {
@@ -40,6 +41,12 @@ type envConfig struct {
 	fakeOpts   []cartofake.Option
 	fakeClock  bool
 	protocol   string // the MCP protocol version to ask for; default the latest
+	clientCfg  []func(*client.Config)
+}
+
+// withClientConfig changes the CARTO client's configuration before it is built.
+func withClientConfig(f func(*client.Config)) func(*envConfig) {
+	return func(c *envConfig) { c.clientCfg = append(c.clientCfg, f) }
 }
 
 // withFakeClock makes waits take no time: the waiter's sleeps return at once.
@@ -78,14 +85,18 @@ func newEnvOn(t *testing.T, fake *cartofake.Server, mods ...func(*envConfig)) *e
 		fake = cartofake.New(t, cfg.fakeOpts...)
 	}
 	logs := &syncBuffer{}
-	c, err := client.New(client.Config{
+	ccfg := client.Config{
 		BaseURL:    fake.URL,
 		Connection: cfg.connection,
 		Token:      client.StaticToken(cfg.token),
 		HTTPClient: fake.Client(),
 		Retry:      client.RetryPolicy{MaxAttempts: 1},
 		Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
+	}
+	for _, f := range cfg.clientCfg {
+		f(&ccfg)
+	}
+	c, err := client.New(ccfg)
 	require.NoError(t, err)
 	opts := cfg.opts
 	opts.Client = c
@@ -107,7 +118,7 @@ func newEnvOn(t *testing.T, fake *cartofake.Server, mods ...func(*envConfig)) *e
 	init.Params.ClientInfo = mcp.Implementation{Name: "tools-test", Version: "1"}
 	_, err = mc.Initialize(ctx, init)
 	require.NoError(t, err)
-	return &env{t: t, fake: fake, mcp: mc, logs: logs, deps: deps, clock: clock}
+	return &env{t: t, fake: fake, mcp: mc, logs: logs, deps: deps, clock: clock, carto: c}
 }
 
 // testContext bounds a test's MCP calls, so that a hang fails instead of

@@ -47,6 +47,12 @@ const (
 // advice. timeout is the call's own deadline, for the message.
 func describeError(op opKind, err error, timeout time.Duration) *callError {
 	var apiErr *client.APIError
+	var authErr *client.AuthServerError
+	// Failures before anything reached CARTO did not create a job.
+	notSubmitted := ""
+	if op == opSubmit {
+		notSubmitted = " The job was not submitted."
+	}
 	switch {
 	case errors.Is(err, client.ErrNoConnection):
 		return &callError{kind: "no_connection", text: "No CARTO connection given: pass the `connection` argument " +
@@ -55,8 +61,34 @@ func describeError(op opKind, err error, timeout time.Duration) *callError {
 	case errors.Is(err, client.ErrInvalidName):
 		return badArgument("%v. Pass the connection's name as the CARTO Workspace shows it (under Connections) "+
 			"and the job_id that submit_job or list_jobs returned.", err)
+	case errors.Is(err, client.ErrNoRequestToken):
+		return &callError{kind: "no_token", text: "This server runs each call with its caller's own CARTO token, and this request carried none: " +
+			"the MCP client must send it in the X-Carto-Api-Access-Token header. Retrying without it will not help: tell the user to " +
+			"configure their MCP client with their CARTO token." + notSubmitted}
+	case errors.As(err, &authErr) && authErr.Rejected():
+		return &callError{kind: "auth_rejected", text: "CARTO's OAuth server refused this server's OAuth client: " + err.Error() +
+			". This is a credentials problem, not a temporary one: retrying will not help. Tell the user to check " +
+			client.EnvClientID + " and " + client.EnvClientSecret + " (and " + client.EnvAuthURL + ") of this MCP server, " +
+			"or to use " + client.EnvAccessToken + " instead." + notSubmitted}
+	case errors.As(err, &authErr) && errors.Is(err, client.ErrTLS):
+		return &callError{kind: "auth_tls", text: "Could not speak HTTPS with the OAuth server: " + err.Error() +
+			". This is a configuration problem, not a temporary one: retrying will not help. Tell the user to check " +
+			client.EnvAuthURL + " (default " + client.DefaultAuthURL + ") and any proxy in between." + notSubmitted}
+	case errors.As(err, &authErr) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled):
+		return &callError{kind: "auth_unavailable", text: "Could not get a CARTO token from the OAuth server: " + err.Error() +
+			". Retry in a little while; if it keeps failing, tell the user to check " + client.EnvAuthURL +
+			" (default " + client.DefaultAuthURL + ") and the server's network." + notSubmitted}
+	case errors.Is(err, client.ErrTLS):
+		return &callError{kind: "tls", text: "Could not speak HTTPS with CARTO: " + err.Error() +
+			". This is a configuration problem, not a temporary one: retrying will not help. Tell the user to check " +
+			client.EnvBaseURL + " (CARTO's regional API URL, such as " + client.DefaultBaseURL + ") and any proxy in between." + notSubmitted}
 	case errors.As(err, &apiErr):
 		return describeAPIError(op, apiErr)
+	case errors.Is(err, client.ErrBusy) && errors.Is(err, context.DeadlineExceeded):
+		return &callError{kind: "busy", text: fmt.Sprintf("The call timed out after %s waiting for a free slot among this server's "+
+			"concurrent calls to CARTO (other calls, such as long queries or job waits, held them all), so it was never sent: "+
+			"nothing ran in the warehouse.%s Retry once other calls have finished, or make fewer calls at once.",
+			timeout.Round(time.Second), notSubmitted)}
 	case errors.Is(err, context.DeadlineExceeded):
 		msg := fmt.Sprintf("The call timed out after %s without an answer from CARTO (%v). ", timeout.Round(time.Second), err)
 		switch op {
@@ -121,12 +153,19 @@ func describeAPIError(op opKind, e *client.APIError) *callError {
 		default:
 			advice = "Check the arguments and try again."
 		}
+	case code == http.StatusUnauthorized && e.CallerToken:
+		advice = "The CARTO token your MCP client sent in the X-Carto-Api-Access-Token header was rejected (missing, expired or revoked). " +
+			"Retrying will not help: tell the user to configure their MCP client with a valid CARTO token."
 	case code == http.StatusUnauthorized:
 		advice = "The CARTO credentials of this call were rejected (missing, expired or revoked token). Retrying will not help: " +
 			"tell the user to check " + client.EnvAccessToken + " (or the OAuth client " + client.EnvClientID + "/" + client.EnvClientSecret + ") of this MCP server, " +
 			"or, on a shared server, the CARTO token their MCP client sends in the X-Carto-Api-Access-Token header."
 	case code == http.StatusForbidden:
-		advice = "The server's CARTO token is not allowed to do this on " + where + ". Check that the connection name is right " +
+		whose := "The server's CARTO token"
+		if e.CallerToken {
+			whose = "The CARTO token your MCP client sent (X-Carto-Api-Access-Token header)"
+		}
+		advice = whose + " is not allowed to do this on " + where + ". Check that the connection name is right " +
 			"(names are case-sensitive), and that the token grants access to it and to the tables the SQL uses; another connection may work. " +
 			"Otherwise tell the user which permission is missing."
 	case code == http.StatusNotFound:
