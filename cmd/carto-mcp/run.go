@@ -234,6 +234,10 @@ func newBackend(ctx context.Context, cfg *config, getenv func(string) string, lo
 	if err != nil {
 		return nil, err
 	}
+	for _, u := range c.CleartextURLs() {
+		logger.Warn("INSECURE: this CARTO URL is plain http:// to another machine, so the CARTO token (or OAuth client secret) "+
+			"sent to it crosses the network unencrypted; use https:// in "+client.EnvBaseURL+" (--base-url) or "+client.EnvAuthURL, "url", u)
+	}
 	return &backend{client: c, start: func() {}, close: func() {}}, nil
 }
 
