@@ -93,11 +93,39 @@
 //     INSERT ... VALUES ('POINT (1 2)'), or SELECT 'POINT (1 2)'::GEOMETRY.
 //     GEOMETRY columns are reported as "geometry" whatever their name, and
 //     their values are written as WKT in DuckDB's ST_AsText style. ST_AsText
-//     is also available in SQL.
+//     is also available in SQL, with the functions below.
 //
 // A DuckDB user type alias (CREATE TYPE ... AS VARCHAR) cannot serve as a
 // marker: DuckDB resolves it to the base type, and result columns no longer
 // carry the alias name.
+//
+// # Spatial SQL
+//
+// New registers Go implementations of CARTO's and BigQuery's spatial
+// functions (package duckspatial, which documents each one and what is exact
+// and what is not): ST_GEOMFROMTEXT, ST_GEOGFROMTEXT, ST_GEOMFROMGEOJSON,
+// ST_POINT, ST_GEOGPOINT, ST_MAKEENVELOPE, ST_X, ST_Y, ST_ENVELOPE,
+// ST_CENTROID, ST_AREA, ST_LENGTH, ST_DISTANCE (metres, on the sphere),
+// ST_INTERSECTS, ST_CONTAINS (planar), ST_ASGEOJSON, QUADBIN_FROMLONGLAT,
+// QUADBIN_FROMZXY, QUADBIN_TOZXY, QUADBIN_RESOLUTION, QUADBIN_TOPARENT,
+// QUADBIN_BOUNDARY, QUADBIN_CENTER, H3_FROMLONGLAT, H3_RESOLUTION,
+// H3_TOPARENT, H3_BOUNDARY and H3_CENTER (H3 indexes as strings, quadbins as
+// BIGINT). Each is reachable unqualified and, as with CARTO's Analytics
+// Toolbox, as carto.<NAME>:
+//
+//	SELECT carto.QUADBIN_FROMLONGLAT(lon, lat, 10) AS quadbin, count(*) AS stores
+//	FROM demo.stores GROUP BY 1
+//
+// carto is a catalog of macros that call the functions, built in the
+// warehouse's temporary directory and attached READ_ONLY, so it can never
+// hold a table (and a connection cannot be named carto). Geometry arguments
+// take GEOMETRY or WKT text, so the demo tables' text geom columns work as
+// they are: ST_CONTAINS(ST_GEOMFROMTEXT(c.geom), ST_GEOMFROMTEXT(s.geom)), or
+// simply ST_CONTAINS(c.geom, s.geom). GEOMETRY results come back as WKT, like
+// every GEOMETRY column. The demo tables keep their WKT text columns rather
+// than GEOMETRY ones: results and types are the same either way, and text
+// keeps ST_GEOMFROMTEXT(geom) - the BigQuery idiom for a WKT column - and
+// string functions on geom working.
 //
 // # Query parameters
 //

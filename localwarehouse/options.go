@@ -108,6 +108,8 @@ func (o Options) withDefaults() (Options, error) {
 	case "memory", "system", "temp", "main":
 		// These are DuckDB's own catalog names.
 		return o, fmt.Errorf("localwarehouse: connection name %q is reserved by DuckDB", o.Connection)
+	case cartoCatalog:
+		return o, fmt.Errorf("localwarehouse: connection name %q is reserved for the Analytics Toolbox functions (carto.QUADBIN_FROMLONGLAT, ...)", o.Connection)
 	}
 	if o.QueryTimeout == 0 {
 		o.QueryTimeout = DefaultQueryTimeout

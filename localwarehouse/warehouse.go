@@ -26,7 +26,7 @@ type Warehouse struct {
 	log     *slog.Logger
 	db      *sql.DB
 	catalog string // quoted catalog identifier, for SQL we generate
-	tempDir string // private copy of the demo data for in-memory read-only mode
+	tempDir string // the carto catalog file, and the demo data of in-memory read-only mode
 	handler http.Handler
 
 	hasToken  bool
@@ -177,9 +177,14 @@ func (w *Warehouse) setup(ctx context.Context) error {
 		}
 	}
 
-	// Leave the connection's catalog as the only user catalog: DuckDB's
-	// default "memory" catalog would otherwise be a writable side door in
-	// read-only mode, and a confusing second database otherwise.
+	if err := w.registerSpatial(ctx, conn); err != nil {
+		return err
+	}
+
+	// Leave the connection's catalog as the only writable user catalog
+	// (beside the read-only carto one): DuckDB's default "memory" catalog
+	// would otherwise be a writable side door in read-only mode, and a
+	// confusing second database otherwise.
 	stmts := []string{"USE " + w.catalog, "DETACH memory"}
 	if !o.AllowExternalAccess {
 		stmts = append(stmts, "SET enable_external_access = false", "SET lock_configuration = true")
