@@ -18,7 +18,8 @@ const CARTOTokenHeader = "X-Carto-Api-Access-Token"
 // Security decides who may talk to the MCP endpoints. Health endpoints stay open.
 type Security struct {
 	// BearerToken, when set, must arrive as "Authorization: Bearer <token>" on
-	// every MCP request. It is compared in constant time and never logged.
+	// every MCP request (the scheme in any case). It is compared in constant
+	// time and never logged.
 	BearerToken string
 	// AllowedOrigins lists browser origins (scheme://host[:port]) allowed to call.
 	// A request with an Origin header not listed, and not a loopback origin, is
@@ -72,10 +73,20 @@ func (sec Security) middleware() (func(http.Handler) http.Handler, error) {
 	for _, o := range sec.AllowedOrigins {
 		allowed[strings.ToLower(strings.TrimRight(o, "/"))] = true
 	}
-	want := []byte("Bearer " + sec.BearerToken)
+	want := []byte(sec.BearerToken)
 	return func(next http.Handler) http.Handler {
 		return sec.handler(next, allowed, want)
 	}, nil
+}
+
+// bearerToken is the token of an "Authorization: Bearer <token>" header. The
+// scheme is case-insensitive (RFC 9110, 11.1), so "bearer" counts too.
+func bearerToken(h string) []byte {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return nil
+	}
+	return []byte(strings.TrimSpace(token))
 }
 
 func (sec Security) handler(next http.Handler, allowed map[string]bool, want []byte) http.Handler {
@@ -85,7 +96,7 @@ func (sec Security) handler(next http.Handler, allowed map[string]bool, want []b
 			return
 		}
 		if sec.BearerToken != "" {
-			got := []byte(r.Header.Get("Authorization"))
+			got := bearerToken(r.Header.Get("Authorization"))
 			if subtle.ConstantTimeCompare(got, want) != 1 {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="carto-mcp"`)
 				writeJSONError(w, http.StatusUnauthorized, "missing or wrong bearer token: send Authorization: Bearer <the server's --http-token>")

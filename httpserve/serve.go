@@ -50,6 +50,13 @@ type Options struct {
 	// requests that mcp-go would answer from one process's memory (MCP tasks)
 	// are answered by any replica (tools.Deps.HandleStatelessTask).
 	Intercept func(ctx context.Context, msg []byte) (answer any, handled bool)
+	// MaxSessions bounds the streamable HTTP sessions open at once (default
+	// DefaultMaxSessions); a request that would start another gets 503.
+	MaxSessions int
+	// SessionIdleTimeout ends a streamable HTTP session that has seen no
+	// request for this long and has no open stream (default
+	// DefaultSessionIdleTimeout); its client must initialize again.
+	SessionIdleTimeout time.Duration
 	// Security guards the MCP endpoints.
 	Security Security
 	// Logger receives start, stop and rejected-request lines.
@@ -69,6 +76,12 @@ func (o *Options) defaults() {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.MaxSessions <= 0 {
+		o.MaxSessions = DefaultMaxSessions
+	}
+	if o.SessionIdleTimeout <= 0 {
+		o.SessionIdleTimeout = DefaultSessionIdleTimeout
+	}
 }
 
 // Server is an MCP server's HTTP front.
@@ -76,6 +89,7 @@ type Server struct {
 	opts       Options
 	handler    http.Handler
 	streamable *server.StreamableHTTPServer
+	sessions   *sessionTable // nil when stateless or SSE
 	sse        *server.SSEServer
 	// draining is set once shutdown begins, so /readyz turns load balancers away.
 	draining atomic.Bool
@@ -96,23 +110,37 @@ func New(mcp *server.MCPServer, opts Options) (*Server, error) {
 	}
 	switch opts.Transport {
 	case StreamableHTTP:
-		s.streamable = server.NewStreamableHTTPServer(mcp,
+		httpOpts := []server.StreamableHTTPOption{
 			server.WithEndpointPath(MCPPath),
 			server.WithStateLess(opts.Stateless),
 			server.WithStreamableHTTPLogger(opts.Logger),
-		)
+		}
+		if !opts.Stateless {
+			s.sessions = newSessionTable(opts.MaxSessions, opts.SessionIdleTimeout)
+			httpOpts = append(httpOpts, server.WithSessionIdManager(s.sessions))
+		}
+		s.streamable = server.NewStreamableHTTPServer(mcp, httpOpts...)
 		var h http.Handler = s.streamable
+		if s.sessions != nil {
+			s.sessions.end = endThrough(s.streamable)
+			h = s.sessions.middleware(h)
+		}
 		if opts.Stateless && opts.Intercept != nil {
 			h = intercept(h, opts.Intercept)
 		}
 		mux.Handle(MCPPath, guard(h))
 	case SSE:
+		streams := newSSEStreams()
 		s.sse = server.NewSSEServer(mcp,
 			server.WithSSEEndpoint(SSEPath),
 			server.WithMessageEndpoint(MessagePath),
+			server.WithSessionIDGenerator(streams.generate),
+			server.WithSSEContextFunc(streams.messageContext),
 		)
-		mux.Handle(SSEPath, guard(s.sse))
-		mux.Handle(MessagePath, guard(s.sse))
+		streams.install(mcp)
+		// CORS is off: mcp-go's SSE endpoint would allow every origin.
+		mux.Handle(SSEPath, guard(withoutCORS(s.sse)))
+		mux.Handle(MessagePath, guard(withoutCORS(s.sse)))
 	default:
 		return nil, fmt.Errorf("unknown HTTP transport %q: want %q or %q", opts.Transport, StreamableHTTP, SSE)
 	}
@@ -178,6 +206,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if s.sessions != nil {
+		sweepCtx, stopSweep := context.WithCancel(context.Background())
+		sweepDone := make(chan struct{})
+		go func() { defer close(sweepDone); s.sessions.run(sweepCtx) }()
+		defer func() { stopSweep(); <-sweepDone }()
+	}
 	s.opts.Logger.Info("serving MCP over HTTP", "transport", s.opts.Transport, "addr", ln.Addr().String(),
 		"endpoint", s.endpoint(ln.Addr()))
 
@@ -196,6 +230,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.sse.CloseSessions()
 	}
 	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// A call still running after the grace period (a long query) is cut
+		// off: the stop was asked for, so it is not a failure of the server.
+		s.opts.Logger.Warn("requests still running after the shutdown grace period were cut off", "grace", s.opts.ShutdownTimeout)
+		err = srv.Close()
+	}
 	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
 	}

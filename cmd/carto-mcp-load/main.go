@@ -38,6 +38,10 @@ type options struct {
 	sql      string
 	maxRows  int
 	timeout  time.Duration
+	// abandon > 0 measures abandoned sessions instead of load.
+	abandon    int
+	settle     time.Duration
+	serverArgs string
 }
 
 func main() {
@@ -50,6 +54,9 @@ func main() {
 		"the query each call runs")
 	flag.IntVar(&o.maxRows, "max-rows", 20, "max_rows of each call")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "bound on the whole run")
+	flag.IntVar(&o.abandon, "abandon", 0, "instead of load: start this many sessions, never end them, and report the server's RSS before, after and -settle later")
+	flag.DurationVar(&o.settle, "settle", 30*time.Second, "with -abandon: how long to wait before the last RSS reading")
+	flag.StringVar(&o.serverArgs, "server-args", "", "extra flags for the started server, e.g. \"--session-idle-timeout 10s\"")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "carto-mcp-load:", err)
@@ -63,7 +70,7 @@ func run(o options) error {
 
 	endpoint, pid := o.url, 0
 	if endpoint == "" {
-		srv, addr, err := startServer(ctx, o.server)
+		srv, addr, err := startServer(ctx, o.server, strings.Fields(o.serverArgs))
 		if err != nil {
 			return err
 		}
@@ -71,6 +78,13 @@ func run(o options) error {
 		endpoint, pid = "http://"+addr+"/mcp", srv.Process.Pid
 	} else if err := requireLoopback(endpoint); err != nil {
 		return err
+	}
+
+	if o.abandon > 0 {
+		if pid == 0 {
+			return errors.New("-abandon measures the server's memory: let it start the server (no -url)")
+		}
+		return abandonSessions(ctx, endpoint, pid, o.abandon, o.settle)
 	}
 
 	start := time.Now()
@@ -171,14 +185,14 @@ func callOnce(ctx context.Context, c *mcpclient.Client, o options) (time.Duratio
 }
 
 // startServer runs the binary on a free loopback port and waits for /healthz.
-func startServer(ctx context.Context, bin string) (*exec.Cmd, string, error) {
+func startServer(ctx context.Context, bin string, extra []string) (*exec.Cmd, string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, "", err
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.CommandContext(ctx, bin, "--local", "--transport", "http", "--addr", addr, "--log-level", "warn")
+	cmd := exec.CommandContext(ctx, bin, append([]string{"--local", "--transport", "http", "--addr", addr, "--log-level", "warn"}, extra...)...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, "", fmt.Errorf("starting %s: %w", bin, err)
@@ -212,18 +226,21 @@ func requireLoopback(endpoint string) error {
 }
 
 // peakRSS is the process's high-water resident set size (VmHWM), in bytes.
-func peakRSS(pid int) (int64, error) {
+func peakRSS(pid int) (int64, error) { return procStatus(pid, "VmHWM:") }
+
+// procStatus reads one size (in kB) from /proc/PID/status, in bytes.
+func procStatus(pid int, field string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(line, field); ok {
 			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
 			return kb << 10, err
 		}
 	}
-	return 0, errors.New("no VmHWM")
+	return 0, errors.New("no " + field)
 }
 
 func pct(sorted []time.Duration, p int) time.Duration {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/carto-mcp/carto-mcp/client"
 	"github.com/carto-mcp/carto-mcp/discovery"
+	"github.com/carto-mcp/carto-mcp/httpserve"
 	"github.com/carto-mcp/carto-mcp/tools"
 )
 
@@ -44,6 +45,8 @@ type config struct {
 	perRequestToken bool
 	insecureRemote  bool
 	taskSecret      string
+	maxSessions     int
+	sessionIdle     time.Duration
 }
 
 // localFlag is --local (in-memory demo warehouse) or --local=PATH (a DuckDB file).
@@ -113,7 +116,8 @@ CARTO_MCP_READ_ONLY=true); a flag on the command line wins. Booleans are
 true/false or 1/0 (t/f, any case); CARTO_MCP_LOCAL takes the same words, or a
 DuckDB file path. The HTTP settings (--addr, --stateless, --http-token,
 --allowed-origins, --per-request-token, --insecure-allow-unauthenticated-remote,
---task-secret) are refused with --transport stdio, where they would do nothing.
+--task-secret, --max-sessions, --session-idle-timeout) are refused with
+--transport stdio, where they would do nothing.
 
 Flags:
 `
@@ -143,6 +147,10 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 		"with --stateless: the key that signs MCP task ids, the same on every replica (at least 16 bytes; prefer the CARTO_MCP_TASK_SECRET variable: flags show in ps)")
 	fs.BoolVar(&cfg.insecureRemote, "insecure-allow-unauthenticated-remote", false,
 		"listen on a non-loopback address with no authentication (anyone who can reach it can use your CARTO token)")
+	fs.IntVar(&cfg.maxSessions, "max-sessions", httpserve.DefaultMaxSessions,
+		"streamable HTTP: most sessions open at once; one more is refused (503) until one ends or idles out")
+	fs.DurationVar(&cfg.sessionIdle, "session-idle-timeout", httpserve.DefaultSessionIdleTimeout,
+		"streamable HTTP: a session with no request for this long (and no open stream) is ended; its client initializes again")
 	fs.IntVar(&cfg.maxWait, "max-wait", 50, "most seconds submit_job/get_job may wait for a job to end (wait_seconds); 0 turns waiting off; kept 10s under --call-timeout")
 	fs.IntVar(&cfg.maxCalls, "max-concurrent-calls", 16, "most calls to CARTO in flight at once; more wait their turn")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error (logs go to stderr)")
@@ -246,12 +254,18 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	if cfg.maxCalls < 1 {
 		return nil, usageErr("%s %d: want at least 1", setting(explicit, "max-concurrent-calls"), cfg.maxCalls)
 	}
+	if cfg.maxSessions < 1 {
+		return nil, usageErr("%s %d: want at least 1", setting(explicit, "max-sessions"), cfg.maxSessions)
+	}
+	if cfg.sessionIdle < time.Second {
+		return nil, usageErr("%s %s: want a duration of at least 1s, e.g. 30m", setting(explicit, "session-idle-timeout"), cfg.sessionIdle)
+	}
 	return cfg, nil
 }
 
 // httpOnly are the settings that only the HTTP transports use.
 var httpOnly = []string{"addr", "stateless", "http-token", "allowed-origins", "per-request-token",
-	"insecure-allow-unauthenticated-remote", "task-secret"}
+	"insecure-allow-unauthenticated-remote", "task-secret", "max-sessions", "session-idle-timeout"}
 
 // checkTransportSettings refuses settings the chosen transport would ignore:
 // a server that silently drops --http-token or --stateless is not what its
@@ -267,7 +281,7 @@ func checkTransportSettings(cfg *config, explicit map[string]string) error {
 		return nil
 	}
 	if cfg.transport != "http" {
-		for _, name := range []string{"stateless", "per-request-token", "task-secret"} {
+		for _, name := range []string{"stateless", "per-request-token", "task-secret", "max-sessions", "session-idle-timeout"} {
 			if where := explicit[name]; where != "" {
 				return usageErr("%s applies to --transport http (streamable HTTP) only, not %s", where, cfg.transport)
 			}

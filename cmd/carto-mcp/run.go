@@ -150,8 +150,11 @@ func serve(ctx context.Context, args []string, e env) error {
 		Stateless: cfg.stateless,
 		Intercept: deps.HandleStatelessTask,
 		Security:  sec,
-		Ready:     backend.ready,
-		Logger:    logger,
+		// Stateless mode has no sessions to bound.
+		MaxSessions:        cfg.maxSessions,
+		SessionIdleTimeout: cfg.sessionIdle,
+		Ready:              backend.ready,
+		Logger:             logger,
 	})
 	if err != nil {
 		return err
