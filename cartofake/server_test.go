@@ -16,13 +16,15 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/carto-mcp/carto-mcp/cartofake"
+
+	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func do(t *testing.T, s *cartofake.Server, method, path, token, body string) (*http.Response, []byte, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithCancel(testctx.Context(t))
 	defer cancel()
 	var rd io.Reader
 	if body != "" {

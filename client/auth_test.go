@@ -17,6 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carto-mcp/carto-mcp/cartofake"
+
+	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
 
 const (
@@ -189,7 +191,7 @@ func TestOAuthConcurrentCallersShareOneFetch(t *testing.T) {
 		})
 	}
 	// Wait (bounded) until the fetch is in flight, then let it finish.
-	deadline := time.Now().Add(hangGuard)
+	deadline := time.Now().Add(testctx.Remaining(t))
 	for len(srv.RequestsTo("", "/oauth/token")) == 0 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
 
 // MaxConcurrentCalls is a real bound: with every slot held by a call CARTO has not
@@ -46,7 +48,7 @@ func TestMaxConcurrentCallsBoundsCallsInFlight(t *testing.T) {
 			errs <- err
 		}()
 	}
-	require.Eventually(t, func() bool { return active.Load() == 2 }, time.Minute, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return active.Load() == 2 }, testctx.Remaining(t), 5*time.Millisecond)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()

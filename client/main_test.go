@@ -16,19 +16,16 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/carto-mcp/carto-mcp/cartofake"
+	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// hangGuard bounds every call a test makes; it is a guard against hangs, never
-// an assertion about how long something takes.
-const hangGuard = 30 * time.Second
-
+// testCtx bounds a test's calls by the test binary's deadline: a guard
+// against hangs, never an assertion about how long something takes.
 func testCtx(t testing.TB) context.Context {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
-	t.Cleanup(cancel)
-	return ctx
+	return testctx.Context(t)
 }
 
 // fastRetry keeps retry tests quick.

@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carto-mcp/carto-mcp/cartofake"
+
+	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
 
 // op is one kind of client call, run against a fake that can answer it.
@@ -209,15 +211,17 @@ func TestRetryAfter(t *testing.T) {
 	t.Run("beyond the context deadline is returned, not waited for", func(t *testing.T) {
 		t.Parallel()
 		srv := newOpServer(t)
-		// Retry-After is past the hang guard's deadline, which the first answer
-		// is far inside: the deadline is never what ends the call.
-		srv.Inject(cartofake.Fault{PathSuffix: "/v3/sql/jobs", Status: 503, RetryAfter: "60"})
-		c := newTestClient(t, srv, withRetry(RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: time.Hour}))
-		_, err := c.Jobs.List(testCtx(t))
+		// Retry-After is an hour, past a deadline of half an hour, which the
+		// first answer is far inside: the deadline is never what ends the call.
+		srv.Inject(cartofake.Fault{PathSuffix: "/v3/sql/jobs", Status: 503, RetryAfter: "3600"})
+		c := newTestClient(t, srv, withRetry(RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Hour}))
+		ctx, cancel := context.WithTimeout(testCtx(t), 30*time.Minute)
+		defer cancel()
+		_, err := c.Jobs.List(ctx)
 		var apiErr *APIError
 		require.ErrorAs(t, err, &apiErr)
 		assert.Equal(t, 503, apiErr.StatusCode)
-		assert.Equal(t, time.Minute, apiErr.RetryAfter)
+		assert.Equal(t, time.Hour, apiErr.RetryAfter)
 		assert.NotErrorIs(t, err, context.DeadlineExceeded, "returned at once, not waited for")
 		assert.Len(t, srv.Requests(), 1)
 	})
@@ -236,7 +240,7 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-// runBounded runs f and fails the test if it has not returned within hangGuard.
+// runBounded runs f and fails the test if it has not returned before the test's deadline.
 func runBounded(t *testing.T, f func() error) error {
 	t.Helper()
 	errc := make(chan error, 1)
@@ -244,7 +248,7 @@ func runBounded(t *testing.T, f func() error) error {
 	select {
 	case err := <-errc:
 		return err
-	case <-time.After(hangGuard):
+	case <-time.After(testctx.Remaining(t)):
 		buf := make([]byte, 1<<20)
 		t.Fatalf("call did not return: hang\n%s", buf[:runtime.Stack(buf, true)])
 		return nil
@@ -325,9 +329,9 @@ func TestContextHonoured(t *testing.T) {
 				}
 			case tt.wantAPIErr != 0:
 				// The deadline is for the backoff to pass, not for the first
-				// answer to beat: the hang guard is far beyond the answer and
+				// answer to beat: half an hour is far beyond the answer and
 				// far within the hour's backoff.
-				ctx, cancel = context.WithCancel(testCtx(t))
+				ctx, cancel = context.WithTimeout(testCtx(t), 30*time.Minute)
 			default:
 				// Only the deadline can end these calls (an hour's backoff or
 				// delay, a body of one byte per 20 ms).

@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -74,7 +76,7 @@ func TestClosingBodyStopsAStreamingHandler(t *testing.T) {
 	select {
 	case ctxErr := <-stopped:
 		assert.ErrorIs(t, ctxErr, context.Canceled)
-	case <-time.After(10 * time.Second): // hang guard, not a timing assertion
+	case <-time.After(testctx.Remaining(t)): // hang guard, not a timing assertion
 		t.Fatal("handler kept writing after the body was closed")
 	}
 	assert.Less(t, written.Load(), int64(1<<20), "the handler must be paced by the reader")

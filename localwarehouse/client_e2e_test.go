@@ -17,6 +17,8 @@ import (
 	"github.com/carto-mcp/carto-mcp/client"
 	"github.com/carto-mcp/carto-mcp/inproc"
 	"github.com/carto-mcp/carto-mcp/localwarehouse"
+
+	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
 
 // The warehouse is tested here the way carto-mcp uses it: the real CARTO client
@@ -55,7 +57,7 @@ func clients(t *testing.T, w *localwarehouse.Warehouse, tok string) map[string]*
 }
 
 func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // hang guard only
+	c, cancel := context.WithCancel(testctx.Context(t)) // hang guard only
 	t.Cleanup(cancel)
 	return c
 }
@@ -125,7 +127,7 @@ func waitDone(t *testing.T, c *client.Client, id string) *client.Job {
 		job, err = c.Jobs.Get(ctx(t), "", id)
 		require.NoError(t, err)
 		return job.Status.Done()
-	}, time.Minute, 20*time.Millisecond)
+	}, testctx.Remaining(t), 20*time.Millisecond)
 	return job
 }
 
@@ -163,7 +165,7 @@ func TestClientJobStates(t *testing.T) {
 		j, err := c.Jobs.Get(ctx(t), "", long.ID)
 		require.NoError(t, err)
 		return j.Status == client.JobRunning
-	}, time.Minute, 10*time.Millisecond)
+	}, testctx.Remaining(t), 10*time.Millisecond)
 	queued, err := c.Jobs.Create(ctx(t), &client.CreateJobRequest{SQL: "SELECT 1"})
 	require.NoError(t, err)
 	q, err := c.Jobs.Get(ctx(t), "", queued.ID)

@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
 
 // TestMain checks that no goroutine outlives the tests: job goroutines,
@@ -168,7 +170,7 @@ func topLevelKeys(t testing.TB, body []byte) []string {
 // how fast anything is.
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(testctx.Remaining(t))
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

@@ -17,6 +17,8 @@ import (
 	"github.com/carto-mcp/carto-mcp/client"
 	"github.com/carto-mcp/carto-mcp/tools"
 	"github.com/carto-mcp/carto-mcp/tools/toolstest"
+
+	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
 
 // A client that sets a log level receives the server's log lines for its own
@@ -45,7 +47,7 @@ func TestClientReceivesLogsAtItsLevel(t *testing.T) {
 			mu.Unlock()
 		}
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithCancel(testctx.Context(t))
 	defer cancel()
 	require.NoError(t, mc.Start(ctx))
 	var init mcp.InitializeRequest
@@ -76,7 +78,7 @@ func TestClientReceivesLogsAtItsLevel(t *testing.T) {
 	lvl.Params.Level = mcp.LoggingLevelDebug
 	require.NoError(t, mc.SetLevel(ctx, lvl))
 	call()
-	require.Eventually(t, func() bool { return len(messages()) >= 2 }, time.Minute, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return len(messages()) >= 2 }, testctx.Remaining(t), 5*time.Millisecond)
 
 	var levels, texts []string
 	for _, m := range messages() {

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -19,6 +18,8 @@ import (
 	"github.com/carto-mcp/carto-mcp/client"
 	"github.com/carto-mcp/carto-mcp/tools"
 	"github.com/carto-mcp/carto-mcp/tools/toolstest"
+
+	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
 
 // env is one MCP client session, through mcp-go's client and the in-process
@@ -124,7 +125,7 @@ func newEnvOn(t *testing.T, fake *cartofake.Server, mods ...func(*envConfig)) *e
 // testContext bounds a test's MCP calls, so that a hang fails instead of
 // blocking; it is not a timing assertion.
 func testContext(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	ctx, cancel := context.WithCancel(testctx.From(t, t.Context()))
 	t.Cleanup(cancel)
 	return ctx
 }

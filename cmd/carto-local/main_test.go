@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
 
 func noEnv(string) string { return "" }
@@ -78,7 +80,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	url := "http://" + cfg.addr + "/v3/sql/carto_local/query?q=SELECT+1+AS+one"
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	var resp *http.Response
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(testctx.Remaining(t))
 	for {
 		resp, err = client.Get(url)
 		if err == nil || time.Now().After(deadline) {

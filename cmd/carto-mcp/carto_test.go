@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
@@ -18,6 +17,8 @@ import (
 	"github.com/carto-mcp/carto-mcp/cartofake"
 	"github.com/carto-mcp/carto-mcp/httpserve"
 	"github.com/carto-mcp/carto-mcp/tools/toolstest"
+
+	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
 
 // The same server against a fake CARTO, over each transport: the real client
@@ -74,7 +75,7 @@ func exerciseCARTO(t *testing.T, ctx context.Context, c *mcpclient.Client) {
 func TestStdioOnFakeCARTO(t *testing.T) {
 	t.Parallel()
 	_, getenv := fakeCARTO(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithCancel(testctx.Context(t))
 	defer cancel()
 	var stderr lockedBuffer
 	c, end := startStdio(t, ctx, []string{"--log-level", "debug"}, getenv, io.Discard, &stderr)
@@ -96,7 +97,7 @@ func TestHTTPTransportsOnFakeCARTO(t *testing.T) {
 	} {
 		_, getenv := fakeCARTO(t)
 		base, stop, done := serveHTTPWith(t, getenv, append([]string{"--transport", tc.transport}, tc.args...)...)
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		ctx, cancel := context.WithCancel(testctx.Context(t))
 		var c *mcpclient.Client
 		if tc.transport == "sse" {
 			c = toolstest.NewSSEClient(t, base+tc.path)
@@ -132,7 +133,7 @@ func TestPerRequestTokenEndToEnd(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithCancel(testctx.Context(t))
 	defer cancel()
 	c := toolstest.NewStreamableHTTPClient(t, base+"/mcp",
 		transport.WithHTTPHeaders(map[string]string{httpserve.CARTOTokenHeader: userToken}))

@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carto-mcp/carto-mcp/localwarehouse"
+
+	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
 
 // On stdio the warehouse is opened once the client has its tools list, not
@@ -28,7 +30,7 @@ func TestStdioOpensTheWarehouseAfterToolsList(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			ctx, cancel := context.WithCancel(testctx.Context(t))
 			defer cancel()
 			var stderr lockedBuffer
 			c, end := startStdio(t, ctx, []string{"--local"}, func(string) string { return "" }, io.Discard, &stderr)
@@ -40,7 +42,7 @@ func TestStdioOpensTheWarehouseAfterToolsList(t *testing.T) {
 				require.NoError(t, err)
 				// The hang guard bounds a warehouse that never opens; it is not a speed check.
 				require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "local warehouse ready") },
-					time.Minute, 5*time.Millisecond, "tools/list did not start the warehouse")
+					testctx.Remaining(t), 5*time.Millisecond, "tools/list did not start the warehouse")
 			}
 			req := mcp.CallToolRequest{}
 			req.Params.Name = "run_query"

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"testing"
-	"time"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -11,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carto-mcp/carto-mcp/cartofake"
+
+	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
 
 // The reads of issue 11: each is a read in its own warehouse's dialect, and
@@ -29,7 +30,7 @@ func readOnlySession(t *testing.T, fake *cartofake.Server, getenv func(string) s
 		fake.SetQueryResult(sql, []cartofake.Column{{Name: "s", Type: "string"}}, [][]any{{"x"}})
 	}
 	base, stop, done := serveHTTPWith(t, getenv, append([]string{"--transport", "http", "--read-only"}, args...)...)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithCancel(testctx.Context(t))
 	c, err := mcpclient.NewStreamableHttpClient(base + "/mcp")
 	require.NoError(t, err)
 	require.NoError(t, c.Start(ctx))

@@ -26,6 +26,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carto-mcp/carto-mcp/cartofake"
+
+	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
 
 // Many replicas behind a load balancer: two carto-mcp processes (this test
@@ -89,7 +91,7 @@ func startReplica(t *testing.T, env map[string]string, args ...string) *url.URL 
 	case addr, ok := <-addrc:
 		require.True(t, ok, "the replica stopped before listening; its log:\n%s", logs.String())
 		return &url.URL{Scheme: "http", Host: addr}
-	case <-time.After(2 * time.Minute): // hang guard
+	case <-time.After(testctx.Remaining(t)): // hang guard
 		t.Fatalf("the replica did not start listening; its log:\n%s", logs.String())
 		return nil
 	}
@@ -167,7 +169,7 @@ func TestTasksAcrossReplicas(t *testing.T) {
 	}
 	rr := newRoundRobin(t, startReplica(t, env), startReplica(t, env))
 
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // hang guard
+	ctx, cancel := context.WithCancel(testctx.Context(t)) // hang guard
 	defer cancel()
 	c, err := mcpclient.NewStreamableHttpClient(rr.srv.URL + "/mcp")
 	require.NoError(t, err)

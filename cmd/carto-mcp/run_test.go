@@ -20,6 +20,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carto-mcp/carto-mcp/tools/toolstest"
+
+	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
 
 // lockedBuffer is a bytes.Buffer safe to write from the server and read from the test.
@@ -119,7 +121,7 @@ func startStdio(t *testing.T, ctx context.Context, args []string, getenv func(st
 
 func TestStdioOnLocalWarehouse(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithCancel(testctx.Context(t))
 	defer cancel()
 	var stdout, stderr lockedBuffer
 	c, end := startStdio(t, ctx, []string{"--local", "--log-level", "debug"}, func(string) string { return "" }, &stdout, &stderr)
@@ -162,7 +164,7 @@ func serveHTTPWith(t *testing.T, getenv func(string) string, args ...string) (st
 	case err := <-done:
 		cancel()
 		t.Fatalf("server did not start: %v", err)
-	case <-time.After(time.Minute): // hang guard
+	case <-time.After(testctx.Remaining(t)): // hang guard
 		cancel()
 		t.Fatal("server did not start listening")
 	}
@@ -173,7 +175,7 @@ func TestStreamableHTTPOnLocalWarehouse(t *testing.T) {
 	t.Parallel()
 	for _, stateless := range []string{"--stateless=false", "--stateless=true"} {
 		base, stop, done := serveHTTP(t, "--transport", "http", stateless)
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		ctx, cancel := context.WithCancel(testctx.Context(t))
 		c := toolstest.NewStreamableHTTPClient(t, base+"/mcp")
 		require.NoError(t, c.Start(ctx))
 		exercise(t, ctx, c)
@@ -187,7 +189,7 @@ func TestStreamableHTTPOnLocalWarehouse(t *testing.T) {
 func TestSSEOnLocalWarehouse(t *testing.T) {
 	t.Parallel()
 	base, stop, done := serveHTTP(t, "--transport", "sse")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithCancel(testctx.Context(t))
 	defer cancel()
 	c := toolstest.NewSSEClient(t, base+"/sse")
 	require.NoError(t, c.Start(ctx))
@@ -201,7 +203,7 @@ func TestReadOnlyOnLocalWarehouse(t *testing.T) {
 	t.Parallel()
 	base, stop, done := serveHTTP(t, "--transport", "http", "--read-only")
 	defer func() { stop(); require.NoError(t, <-done) }()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithCancel(testctx.Context(t))
 	defer cancel()
 	c := toolstest.NewStreamableHTTPClient(t, base+"/mcp")
 	defer c.Close()
@@ -262,7 +264,7 @@ func TestLocalWarehouseThatCannotStart(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "missing-dir", "demo.duckdb")
 	base, stop, done := serveHTTP(t, "--transport", "http", "--local="+bad)
 	defer func() { stop(); require.NoError(t, <-done) }()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithCancel(testctx.Context(t))
 	defer cancel()
 	c := toolstest.NewStreamableHTTPClient(t, base+"/mcp")
 	defer c.Close()
@@ -304,7 +306,7 @@ func TestStdioStopsCleanlyOnSignal(t *testing.T) {
 		outW.Close()
 	}()
 	c := toolstest.NewIOClient(t, outR, inW, io.NopCloser(strings.NewReader("")))
-	callCtx, callCancel := context.WithTimeout(context.Background(), time.Minute)
+	callCtx, callCancel := context.WithCancel(testctx.Context(t))
 	defer callCancel()
 	require.NoError(t, c.Start(callCtx))
 	initialize(t, callCtx, c)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"sync"
 	"testing"
-	"time"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
@@ -16,6 +15,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/carto-mcp/carto-mcp/schemas"
+
+	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -99,7 +100,7 @@ func TestWrappedClientReportsViolations(t *testing.T) {
 	c := &checker{report: func(err error) { mu.Lock(); reported = append(reported, err); mu.Unlock() }}
 	mc := mcpclient.NewClient(wrapWith(c, transport.NewInProcessTransport(srv), t.Fatalf))
 	t.Cleanup(func() { _ = mc.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithCancel(testctx.Context(t))
 	defer cancel()
 	require.NoError(t, mc.Start(ctx))
 	var init mcp.InitializeRequest
