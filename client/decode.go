@@ -248,14 +248,21 @@ func (d *resultDecoder) readRow() ([]json.RawMessage, int64, error) {
 
 // column returns the row slot of a key, adding a column for a new one.
 func (d *resultDecoder) column(key []byte, escaped bool) (int, error) {
-	name := string(key) // the map lookup below does not allocate for this
+	if !escaped {
+		// The usual case, once per value: a lookup with string(key) written in
+		// the index expression does not allocate.
+		if i, ok := d.colIndex[string(key)]; ok {
+			return i, nil
+		}
+	}
+	name := string(key)
 	if escaped {
 		if err := json.Unmarshal(append(append([]byte{'"'}, key...), '"'), &name); err != nil {
 			return 0, fmt.Errorf("%w: a row key: %v", ErrInvalidResponse, err)
 		}
-	}
-	if i, ok := d.colIndex[name]; ok {
-		return i, nil
+		if i, ok := d.colIndex[name]; ok {
+			return i, nil
+		}
 	}
 	// A row slot per rowKeys entry: with a duplicate name in the schema,
 	// colIndex has fewer entries than rowKeys, so len(colIndex) would reuse the
@@ -802,11 +809,22 @@ func (d *resultDecoder) result() *QueryResult {
 	for i, c := range res.Columns {
 		pos[c.Name] = i
 	}
-	for _, k := range d.rowKeys {
+	inPlace := len(d.rowKeys) == len(res.Columns) // each row already in column order
+	for i, k := range d.rowKeys {
 		order = append(order, pos[k])
+		inPlace = inPlace && pos[k] == i
 	}
 	res.Rows = make([][]json.RawMessage, len(d.rows))
 	for r, row := range d.rows {
+		if inPlace && len(row) == len(res.Columns) {
+			for i := range row {
+				if row[i] == nil {
+					row[i] = json.RawMessage("null")
+				}
+			}
+			res.Rows[r] = row
+			continue
+		}
 		out := make([]json.RawMessage, len(res.Columns))
 		for i, v := range row {
 			if v != nil {

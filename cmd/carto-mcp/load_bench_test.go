@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"runtime"
@@ -19,8 +21,11 @@ import (
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/carto-mcp/carto-mcp/cartofake"
+	"github.com/carto-mcp/carto-mcp/client"
+	"github.com/carto-mcp/carto-mcp/tools"
 )
 
 // BenchmarkConcurrentSessions measures what the server costs per call under
@@ -35,51 +40,103 @@ import (
 // reports, per call, next to the wall time. CPU time does not depend much on
 // how busy the machine is; wall time does.
 //
-//	go test -run '^$' -bench ConcurrentSessions -benchtime 3200x ./cmd/carto-mcp/
+//	go test -run '^$' -bench ConcurrentSessions -benchtime 1600x ./cmd/carto-mcp/
+//
+// mcp-go-floor is the same load on mcp-go alone (see below).
 func BenchmarkConcurrentSessions(b *testing.B) {
+	b.Run("carto-mcp", func(b *testing.B) {
+		benchLoad(b, func(b *testing.B, fakeURL string) string {
+			vars := map[string]string{
+				"CARTO_API_BASE_URL":     fakeURL,
+				"CARTO_API_ACCESS_TOKEN": cartofake.DefaultToken,
+				"CARTO_CONNECTION":       "carto_dw",
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			addrc := make(chan net.Addr, 1)
+			done := make(chan error, 1)
+			go func() {
+				done <- run(ctx, []string{"--transport", "http", "--addr", "127.0.0.1:0", "--log-level", "warn"},
+					env{getenv: func(k string) string { return vars[k] }, stdout: io.Discard, stderr: io.Discard,
+						listening: func(a net.Addr) { addrc <- a }})
+			}()
+			b.Cleanup(func() {
+				cancel()
+				if err := <-done; err != nil {
+					b.Errorf("server: %v", err)
+				}
+			})
+			select {
+			case addr := <-addrc:
+				return "http://" + addr.String() + "/mcp"
+			case err := <-done:
+				b.Fatalf("server did not start: %v", err)
+			}
+			return ""
+		})
+	})
+
+	// The floor under any server on mcp-go for this load: run_query's very
+	// definition (same schemas, input validation on) served over mcp-go's
+	// streamable HTTP by a handler that returns, without calling CARTO, the
+	// result carto-mcp returns for this query (built once, beforehand). Its
+	// CPU per call is mcp-go's and net/http's alone; carto-mcp's own share is
+	// the difference.
+	b.Run("mcp-go-floor", func(b *testing.B) {
+		benchLoad(b, func(b *testing.B, fakeURL string) string {
+			c, err := client.New(client.Config{BaseURL: fakeURL, Connection: "carto_dw",
+				Token: client.StaticToken(cartofake.DefaultToken)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			d, err := tools.NewDeps(tools.Options{Client: c, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(d.Close)
+			runQuery := tools.RunQuery(d)
+			var req mcp.CallToolRequest
+			req.Params.Name = tools.ToolRunQuery
+			req.Params.Arguments = map[string]any{"sql": loadSQL, "max_rows": 100}
+			prebuilt, err := runQuery.Handler(context.Background(), req)
+			if err != nil || prebuilt.IsError {
+				b.Fatalf("building the result: %v %v", err, prebuilt)
+			}
+			s := server.NewMCPServer("floor", "1", server.WithToolCapabilities(false), server.WithInputSchemaValidation())
+			s.AddTool(runQuery.Tool, func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+				return prebuilt, nil
+			})
+			hs := server.NewStreamableHTTPServer(s)
+			ts := httptest.NewServer(hs)
+			b.Cleanup(func() {
+				_ = hs.Shutdown(context.Background())
+				ts.Close()
+			})
+			return ts.URL + "/mcp"
+		})
+	})
+}
+
+// benchLoad starts the load helper and a server (start returns its MCP URL),
+// then measures b.N calls.
+func benchLoad(b *testing.B, start func(b *testing.B, fakeURL string) string) {
 	child, err := startLoadHelper(b)
 	if err != nil {
 		b.Fatal(err)
 	}
-	fakeURL := child.expect(b, "fake")
-	vars := map[string]string{
-		"CARTO_API_BASE_URL":     fakeURL,
-		"CARTO_API_ACCESS_TOKEN": cartofake.DefaultToken,
-		"CARTO_CONNECTION":       "carto_dw",
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	addrc := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--transport", "http", "--addr", "127.0.0.1:0", "--log-level", "warn"},
-			env{getenv: func(k string) string { return vars[k] }, stdout: io.Discard, stderr: io.Discard,
-				listening: func(a net.Addr) { addrc <- a }})
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			b.Errorf("server: %v", err)
-		}
-	}()
-	var addr net.Addr
-	select {
-	case addr = <-addrc:
-	case err := <-done:
-		b.Fatalf("server did not start: %v", err)
-	}
-	child.send(b, "http://"+addr.String()+"/mcp")
+	url := start(b, child.expect(b, "fake"))
+	child.send(b, url)
 	child.expect(b, "ready") // sessions open and warm
 
 	runtime.GC()
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	cpu0 := processCPU(b)
-	start := time.Now()
+	begin := time.Now()
 	child.send(b, strconv.Itoa(b.N))
 	if got := child.expect(b, "done"); got != "ok" {
 		b.Fatalf("load: %s", got)
 	}
-	elapsed := time.Since(start)
+	elapsed := time.Since(begin)
 	cpu1 := processCPU(b)
 	runtime.ReadMemStats(&m1)
 	b.StopTimer()
