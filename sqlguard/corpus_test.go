@@ -440,6 +440,12 @@ var sideEffectCases = []corpusCase{
 	{sql: "SELECT reboot_cluster()", kw: "REBOOT_CLUSTER"},
 	{sql: "SELECT postgres_fdw_disconnect_all()", kw: "POSTGRES_FDW_DISCONNECT_ALL"},
 	{sql: "SELECT * FROM pg_replication_origin_create('o')", kw: "PG_REPLICATION_ORIGIN_CREATE"},
+	{sql: "SELECT EnableLongTransactions()", kw: "ENABLELONGTRANSACTIONS"},
+	{sql: "SELECT AddAuth('token')", kw: "ADDAUTH"},
+	{sql: "SELECT _add_raster_constraint_srid('public', 't', 'rast')", kw: "_ADD_RASTER_CONSTRAINT_SRID"},
+	{sql: "SELECT topology.AddToSearchPath('public')", kw: "ADDTOSEARCHPATH"},
+	{sql: "SELECT tiger.set_geocode_setting('debug_geocode_address', 'true')", kw: "SET_GEOCODE_SETTING"},
+	{sql: "SELECT pg_extension_config_dump('t', '')", kw: "PG_EXTENSION_CONFIG_DUMP"},
 	// Functions that only read stay allowed.
 	{sql: "SELECT Find_SRID('public', 't', 'geom'), PostGIS_Full_Version(), ST_SetSRID(geom, 4326) FROM t", allow: true},
 	{sql: "SELECT brin_page_items, gin_pending FROM t", allow: true},

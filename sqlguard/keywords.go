@@ -75,7 +75,10 @@ var otherWords = []string{"INTO", "FOR", "UPDATE", "SHARE", "NO", "KEY", "IN", "
 // other sessions, change settings, sequences or priorities, take locks, or
 // run SQL text we cannot see. It cannot cover user-defined functions.
 // Functions that only read (pg_read_file, pg_ls_dir, PostGIS_Full_Version,
-// Find_SRID) are not listed: read-only mode is about writes.
+// Find_SRID) are not listed: read-only mode is about writes. The PostgreSQL
+// and PostGIS names were checked against the volatile functions of a
+// PostgreSQL 15 with PostGIS 3 (postgis, postgis_raster, postgis_topology,
+// postgis_tiger_geocoder) and the contrib modules below.
 //
 // Sources:
 //   - PostgreSQL 17, "System Administration Functions" (9.28): signaling,
@@ -131,9 +134,10 @@ var effects = []effect{
 			"PG_LOGICAL_SLOT_GET_BINARY_CHANGES", "PG_REPLICATION_SLOT_ADVANCE", "PG_LOGICAL_EMIT_MESSAGE",
 			"PG_SYNC_REPLICATION_SLOTS", "PG_LOG_STANDBY_SNAPSHOT", "PG_IMPORT_SYSTEM_COLLATIONS",
 			"PG_STAT_STATEMENTS_RESET", "PG_STAT_FORCE_NEXT_FLUSH", "CHECKPOINT", "FORCE_CHECKPOINT",
-			"AUTOPREWARM_START_WORKER", "AUTOPREWARM_DUMP_NOW",
+			"AUTOPREWARM_START_WORKER", "AUTOPREWARM_DUMP_NOW", "PG_PREWARM", "PG_ROTATE_LOGFILE_OLD",
+			"PG_EXTENSION_CONFIG_DUMP", "PG_NEXTOID", "PG_STOP_MAKING_PINNED_OBJECTS",
 			"REBOOT_CLUSTER"}, // Redshift
-		[]string{"PG_STAT_RESET", "PG_REPLICATION_ORIGIN_"}},
+		[]string{"PG_STAT_RESET", "PG_REPLICATION_ORIGIN_", "BINARY_UPGRADE_"}},
 	{"changes the workload priority of queries, sessions or users", // Redshift WLM
 		[]string{"CHANGE_QUERY_PRIORITY", "CHANGE_SESSION_PRIORITY", "CHANGE_USER_PRIORITY"}, nil},
 	{"writes index, table or statistics storage",
@@ -142,21 +146,30 @@ var effects = []effect{
 			"PG_SET_RELATION_STATS", "PG_CLEAR_RELATION_STATS", "PG_RESTORE_RELATION_STATS",
 			"PG_SET_ATTRIBUTE_STATS", "PG_CLEAR_ATTRIBUTE_STATS", "PG_RESTORE_ATTRIBUTE_STATS"}, nil},
 	{"assigns a transaction id, which a read never needs",
-		[]string{"TXID_CURRENT", "PG_CURRENT_XACT_ID"}, nil},
+		[]string{"TXID_CURRENT", "PG_CURRENT_XACT_ID", "GETTRANSACTIONID"}, nil},
 	{"is a PostGIS management function that creates, changes or drops tables, columns, constraints or topologies",
 		[]string{"ADDGEOMETRYCOLUMN", "DROPGEOMETRYCOLUMN", "DROPGEOMETRYTABLE", "UPDATEGEOMETRYSRID",
 			"POPULATE_GEOMETRY_COLUMNS", "PROBE_GEOMETRY_COLUMNS", "POSTGIS_EXTENSIONS_UPGRADE",
 			"ADDRASTERCONSTRAINTS", "DROPRASTERCONSTRAINTS", "ADDOVERVIEWCONSTRAINTS", "DROPOVERVIEWCONSTRAINTS",
-			"ST_CREATEOVERVIEW", "INSTALL_MISSING_INDEXES",
+			"ST_CREATEOVERVIEW", "UPDATERASTERSRID",
+			// long transactions: authorization tables, triggers and row locks
+			"ADDAUTH", "CHECKAUTH", "ENABLELONGTRANSACTIONS", "DISABLELONGTRANSACTIONS", "LOCKROW", "UNLOCKROWS",
+			// TIGER geocoder set-up and loading
+			"INSTALL_MISSING_INDEXES", "INSTALL_GEOCODE_SETTINGS", "INSTALL_PAGC_TABLES", "SET_GEOCODE_SETTING",
+			"CREATE_CENSUS_BASE_TABLES", "LOADER_LOAD_STAGED_DATA", "SETSEARCHPATHFORINSTALL", "TOPOLOGY_LOAD_TIGER",
 			// topology: creating, copying and editing topologies and TopoGeometry columns
 			"CREATETOPOLOGY", "DROPTOPOLOGY", "RENAMETOPOLOGY", "COPYTOPOLOGY", "ADDTOPOGEOMETRYCOLUMN",
 			"DROPTOPOGEOMETRYCOLUMN", "RENAMETOPOGEOMETRYCOLUMN", "TOTOPOGEOM", "CLEARTOPOGEOM",
 			"CREATETOPOGEOM", "POLYGONIZE", "ADDNODE", "ADDEDGE", "ADDFACE", "REMOVEUNUSEDPRIMITIVES",
+			"ADDTOSEARCHPATH", "POPULATE_TOPOLOGY_LAYER", "TOPOGEOM_ADDELEMENT", "TOPOGEOM_ADDTOPOGEOM",
+			"TOPOGEOM_REMELEMENT",
 			"ST_INITTOPOGEO", "ST_CREATETOPOGEO", "ST_ADDISONODE", "ST_ADDISOEDGE", "ST_ADDEDGEMODFACE",
 			"ST_ADDEDGENEWFACES", "ST_CHANGEEDGEGEOM", "ST_MODEDGESPLIT", "ST_MODEDGEHEAL", "ST_NEWEDGEHEAL",
 			"ST_NEWEDGESSPLIT", "ST_MOVEISONODE", "ST_REMEDGEMODFACE", "ST_REMEDGENEWFACE", "ST_REMOVEISONODE",
 			"ST_REMOVEISOEDGE", "ST_REMISONODE", "ST_REMISOEDGE"},
-		[]string{"TOPOGEO_ADD", "TOPOGEO_LOAD"}},
+		// Internal helpers of the raster management functions, callable too.
+		[]string{"TOPOGEO_ADD", "TOPOGEO_LOAD", "_ADD_RASTER_CONSTRAINT", "_DROP_RASTER_CONSTRAINT",
+			"_ADD_OVERVIEW_CONSTRAINT", "_DROP_OVERVIEW_CONSTRAINT", "_UPDATERASTERSRID"}},
 	{"writes server files or large objects",
 		[]string{"LOWRITE", "PG_FILE_WRITE", "PG_FILE_RENAME", "PG_FILE_UNLINK", "PG_FILE_SYNC"},
 		[]string{"LO_"}},
