@@ -135,6 +135,12 @@ func describeError(op opKind, err error, timeout time.Duration) *callError {
 	return &callError{kind: "error", text: msg}
 }
 
+// cartoSQLAdvice is the advice for SQL a warehouse rejected (the local
+// warehouse has its own, localSQLAdvice).
+const cartoSQLAdvice = "CARTO or the warehouse rejected the SQL: fix it using the message above and try again. Check the table names " +
+	"(BigQuery `project.dataset.table`; Snowflake, Redshift, PostgreSQL `database.schema.table`), the column names, " +
+	"the warehouse's SQL dialect, and that `parameters` match the placeholders (@name for BigQuery; $1 or :1 for the others)."
+
 func describeAPIError(op opKind, e *client.APIError) *callError {
 	var advice string
 	where := "connection"
@@ -145,9 +151,7 @@ func describeAPIError(op opKind, e *client.APIError) *callError {
 	case code == http.StatusBadRequest:
 		switch op {
 		case opQuery, opSubmit:
-			advice = "CARTO or the warehouse rejected the SQL: fix it using the message above and try again. Check the table names " +
-				"(BigQuery `project.dataset.table`; Snowflake, Redshift, PostgreSQL `database.schema.table`), the column names, " +
-				"the warehouse's SQL dialect, and that `parameters` match the placeholders (@name for BigQuery; $1 or :1 for the others)."
+			advice = cartoSQLAdvice
 		case opCancelJob:
 			advice = "CARTO refused to cancel the job; it may have ended already: check it with get_job."
 		default:

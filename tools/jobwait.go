@@ -49,15 +49,29 @@ func (d *Deps) awaitJob(ctx context.Context, conn string, j *client.Job, wait ti
 		p.report(j, 0)
 		spec.onPoll, spec.onTick = p.report, p.report
 	}
-	out, err := d.waitJob(ctx, spec, j)
+	// A server shutting down ends the wait at once, with a result rather
+	// than a broken connection (see shutdownNotice).
+	wctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	defer context.AfterFunc(d.root, func() { cancel(errShuttingDown) })()
+	if d.root.Err() != nil {
+		cancel(errShuttingDown) // at once, not on AfterFunc's goroutine
+	}
+	out, err := d.waitJob(wctx, spec, j)
 	info.attrs = append(info.attrs, slog.Duration("waited", out.elapsed), slog.Int("polls", out.polls))
 	var notice string
 	switch {
 	case err == nil:
+	case ctx.Err() == nil && errors.Is(context.Cause(wctx), errShuttingDown):
+		out.shutdown = true
+		if out.job == nil {
+			out.job = j
+		}
+		notice = fmt.Sprintf("carto-mcp is shutting down, so the wait ended after %s: next_step says what becomes of the job.", roundSeconds(out.elapsed))
 	case errors.Is(err, context.Canceled):
 		return nil, out, "", &callError{kind: "wait_cancelled", text: fmt.Sprintf("The wait for job %s was cancelled after %s. "+
-			"Cancelling a wait does not cancel the job: it keeps running in CARTO (list_jobs shows it). "+
-			"Follow it with get_job (with wait_seconds to wait again), or stop it with cancel_job.", j.ID, roundSeconds(out.elapsed))}
+			"Cancelling a wait does not cancel the job: it keeps running in %s (list_jobs shows it). "+
+			"Follow it with get_job (with wait_seconds to wait again), or stop it with cancel_job.", j.ID, roundSeconds(out.elapsed), d.jobHome())}
 	case errors.Is(err, context.DeadlineExceeded):
 		out.timedOut = true
 		notice = "The call's time ran out while waiting; the state shown is the last one read."
@@ -98,8 +112,30 @@ func waitedSeconds(elapsed time.Duration) float64 {
 	return math.Round(elapsed.Seconds()*10) / 10
 }
 
+// errShuttingDown ends the waits in progress when the server stops.
+var errShuttingDown = errors.New("carto-mcp is shutting down")
+
+// shutdownNotice tells a wait cut short by the server stopping what becomes
+// of its job: a CARTO job runs on; a job of the local warehouse, which runs
+// inside this server, is cancelled when the warehouse closes.
+func (d *Deps) shutdownNotice(out waitOutcome) string {
+	s := fmt.Sprintf("carto-mcp is shutting down, so this wait ended after %s. ", roundSeconds(out.elapsed))
+	if out.job.Status.Done() {
+		return s + "The job had already ended."
+	}
+	if d.opts.Local {
+		return s + "This job runs in the server's embedded local warehouse, which stops with it: the job is being cancelled, " +
+			"and nothing of it survives the restart. Once carto-mcp runs again, submit it again with submit_job if it is still needed."
+	}
+	return s + "The job itself keeps running in CARTO: once carto-mcp runs again, follow it with get_job (job_id " +
+		out.job.ID + "). Do not submit it again."
+}
+
 // jobNextStep is next_step for a job a call may have waited for.
 func (d *Deps) jobNextStep(j *client.Job, out waitOutcome) string {
+	if out.shutdown && !j.Status.Done() {
+		return d.shutdownNotice(out)
+	}
 	s := nextStep(j, d.opts.Now(), !d.opts.ReadOnly, d.opts.MaxWaitSeconds)
 	if out.timedOut && !j.Status.Done() {
 		s = fmt.Sprintf("Waited %s; the job has not ended yet. ", roundSeconds(out.elapsed)) + s

@@ -55,7 +55,7 @@ func newLocalEnv(t *testing.T, transportName, protocol string) *env {
 		HTTPClient: &http.Client{Transport: inproc.New(wh.Handler())},
 	})
 	require.NoError(t, err)
-	srv, deps, err := tools.NewServerWithDeps(tools.Options{Client: c, Logger: logger})
+	srv, deps, err := tools.NewServerWithDeps(tools.Options{Client: c, Logger: logger, Local: true})
 	require.NoError(t, err)
 	t.Cleanup(deps.Close)
 

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carto-mcp/carto-mcp/client"
+	"github.com/carto-mcp/carto-mcp/inproc"
+	"github.com/carto-mcp/carto-mcp/localwarehouse"
 	"github.com/carto-mcp/carto-mcp/tools"
 )
 
@@ -52,7 +56,8 @@ func TestLocalWaitWithProgress(t *testing.T) {
 			assert.Contains(t, notes[1].Message, "is running")
 
 			job := e.runningJob()
-			assert.Contains(t, notes[1].Message, "CARTO job "+job.JobID)
+			assert.Contains(t, notes[1].Message, "Job "+job.JobID)
+			assert.NotContains(t, notes[1].Message, "CARTO", "the local warehouse is not CARTO")
 			e.cancelAndCheck(job.JobID)
 
 			r := <-done
@@ -318,4 +323,64 @@ func TestLocalSubscription(t *testing.T) {
 		require.NoError(t, e.mcp.Close())
 		waitFor(t, "the watch to end with the session", func() bool { return tools.Watching(e.deps) == 0 })
 	})
+}
+
+// On --local the model is taught DuckDB: the instructions, the tool
+// descriptions and the advice for rejected SQL name DuckDB, the connection
+// and the demo tables, and the placeholders the local warehouse accepts; never
+// :1, which is a DuckDB syntax error.
+func TestLocalTeachesDuckDB(t *testing.T) {
+	t.Parallel()
+	wh, err := localwarehouse.New(t.Context(), localwarehouse.Options{NoDemoData: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = wh.Close() })
+	c, err := client.New(client.Config{
+		BaseURL:    "http://local-warehouse.invalid",
+		Connection: localwarehouse.DefaultConnection,
+		Token:      client.StaticToken("local"),
+		HTTPClient: &http.Client{Transport: inproc.New(wh.Handler())},
+	})
+	require.NoError(t, err)
+	srv, deps, err := tools.NewServerWithDeps(tools.Options{Client: c, Local: true})
+	require.NoError(t, err)
+	t.Cleanup(deps.Close)
+	mc := connect(t, srv, inProcess)
+	ctx := testContext(t)
+	var init mcp.InitializeRequest
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "tools-local-test", Version: "1"}
+	res, err := mc.Initialize(ctx, init)
+	require.NoError(t, err)
+	for _, want := range []string{"DuckDB", "carto_local.demo.cities", "carto_local.demo.stores", "$1", "@name", "cancelled when the server stops", "CREATE_TILESET"} {
+		assert.Contains(t, res.Instructions, want)
+	}
+	for _, bad := range []string{":1, :2", "$1 or :1", "BigQuery project.dataset.table", "CARTO organization"} {
+		assert.NotContains(t, res.Instructions, bad)
+	}
+
+	list, err := mc.ListTools(ctx, mcp.ListToolsRequest{})
+	require.NoError(t, err)
+	for _, tl := range list.Tools {
+		if tl.Name != tools.ToolRunQuery && tl.Name != tools.ToolSubmitJob {
+			continue
+		}
+		assert.Contains(t, tl.Description, "DuckDB", tl.Name)
+		assert.NotContains(t, tl.Description, ":1, :2", tl.Name)
+		assert.NotContains(t, tl.Description, "BigQuery project.dataset.table", tl.Name)
+	}
+
+	e := &env{t: t, mcp: mc, deps: deps}
+	text := e.failed(e.call(tools.ToolRunQuery, map[string]any{"sql": "SELECT * FROM no_such_table"}))
+	assert.Empty(t, missing(text, "no_such_table", "DuckDB rejected the SQL", "SHOW ALL TABLES", "$1", "@name"))
+	assert.NotContains(t, text, "$1 or :1")
+}
+
+// The same server on CARTO keeps CARTO's words: the local wording is chosen by
+// Options.Local alone.
+func TestCARTOKeepsWarehouseWording(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	text := e.failed(e.call(tools.ToolRunQuery, map[string]any{"sql": "SELEC 1"}))
+	assert.NotContains(t, text, "DuckDB")
+	assert.Contains(t, tools.Instructions(false), "BigQuery")
 }

@@ -92,6 +92,11 @@ type Options struct {
 	// wait_seconds is then lowered to 0. An explicit value must end 10 s
 	// before CallTimeout.
 	MaxWaitSeconds int
+	// Local says the client talks to the embedded local warehouse (DuckDB,
+	// localwarehouse) rather than to CARTO: the instructions, descriptions and
+	// advice then teach DuckDB's SQL, names and placeholders, and a job is said
+	// to stop with the server, as it does.
+	Local bool
 	// Context bounds the server's background work: the polling behind
 	// task-augmented submit_job calls and behind resource subscriptions. When it
 	// is done, that work stops (the CARTO jobs themselves keep running). nil

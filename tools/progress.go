@@ -21,7 +21,8 @@ import (
 //
 //	progress: seconds waited so far (one decimal; it only grows)
 //	total:    the wait_seconds granted
-//	message:  "CARTO job <id> is running (waited 12 s of 50 s)"
+//	message:  "CARTO job <id> is running (waited 12 s of 50 s)" ("Job <id> ..." on
+//	          the local warehouse)
 //
 // Clients that reset their request timeout on progress (the MCP TypeScript
 // SDK's resetTimeoutOnProgress, for one) thereby keep a long wait alive.
@@ -44,6 +45,7 @@ type progress struct {
 	token mcp.ProgressToken
 	total time.Duration
 	jobID string
+	noun  string // "CARTO job", or "Job" on the local warehouse
 	last  float64
 	sent  int
 	log   *slog.Logger
@@ -59,7 +61,7 @@ func (d *Deps) newProgress(ctx context.Context, jobID string, total time.Duratio
 	if srv == nil {
 		return nil
 	}
-	return &progress{ctx: ctx, srv: srv, token: token, total: total, jobID: jobID, log: d.log}
+	return &progress{ctx: ctx, srv: srv, token: token, total: total, jobID: jobID, noun: d.jobNoun(), log: d.log}
 }
 
 // report sends a notification for job's status after elapsed, unless the
@@ -77,7 +79,7 @@ func (p *progress) report(j *client.Job, elapsed time.Duration) {
 	if j != nil && j.Status != "" {
 		status = string(j.Status)
 	}
-	msg := fmt.Sprintf("CARTO job %s is %s (waited %s of %s)", p.jobID, status, roundSeconds(elapsed), roundSeconds(p.total))
+	msg := fmt.Sprintf("%s %s is %s (waited %s of %s)", p.noun, p.jobID, status, roundSeconds(elapsed), roundSeconds(p.total))
 	err := p.srv.SendNotificationToClient(p.ctx, string(mcp.MethodNotificationProgress), map[string]any{
 		"progressToken": p.token,
 		"progress":      v,

@@ -77,7 +77,7 @@ The result lists the column names and types once, then the rows, values exactly 
 
 // RunQuery is the run_query tool.
 func RunQuery(d *Deps) server.ServerTool {
-	desc := fmt.Sprintf(runQueryDescription, d.opts.DefaultRows, d.opts.MaxRows, d.opts.MaxTextBytes)
+	desc := d.localize(fmt.Sprintf(runQueryDescription, d.opts.DefaultRows, d.opts.MaxRows, d.opts.MaxTextBytes))
 	if d.opts.ReadOnly {
 		desc += "\n\nThis server is read-only: only statements that read data are accepted."
 	}
@@ -124,7 +124,7 @@ func (d *Deps) runQuery(ctx context.Context, in RunQueryInput, info *callInfo) (
 	res, err := c.Queries.Run(ctx, &client.QueryRequest{Connection: conn, SQL: in.SQL, Parameters: params, Cached: in.Cached},
 		client.QueryLimits{MaxRows: limit, MaxBytes: d.readBudget()})
 	if err != nil {
-		return nil, describeError(opQuery, err, d.opts.CallTimeout)
+		return nil, d.describe(opQuery, err)
 	}
 	out, text := d.shapeQueryResult(conn, res, limit, in.MaxRows, lowered)
 	info.attrs = append(info.attrs, slog.Int("rows", out.RowCount), slog.Bool("truncated", out.Truncated))

@@ -120,7 +120,7 @@ func NewServerWithDeps(opts Options) (*server.MCPServer, *Deps, error) {
 		// new. The tests check every result a test client receives against
 		// the checked-in schema instead (package toolstest).
 		server.WithRecovery(),
-		server.WithInstructions(Instructions(d.opts.ReadOnly)),
+		server.WithInstructions(d.instructions()),
 	}
 	if !d.opts.ReadOnly {
 		taskHooks := &server.TaskHooks{}

@@ -45,7 +45,7 @@ A job returns no rows: write results to a table and read it with run_query once 
 // SubmitJob is the submit_job tool. It is left out in read-only mode. When d
 // has task support (NewServer), it also serves task-augmented calls.
 func SubmitJob(d *Deps) server.ServerTool {
-	tool := mustTool(ToolSubmitJob, "Submit a SQL job", submitJobDescription, annotations(false, true, false))
+	tool := mustTool(ToolSubmitJob, "Submit a SQL job", d.localize(submitJobDescription), annotations(false, true, false))
 	plain := handle(d, ToolSubmitJob, d.submitJob)
 	if d.tasks == nil {
 		return server.ServerTool{Tool: tool, Handler: plain}
@@ -103,7 +103,7 @@ func (d *Deps) createJob(ctx context.Context, in SubmitJobInput, info *callInfo)
 	}
 	j, err := c.Jobs.Create(ctx, &client.CreateJobRequest{Connection: conn, SQL: in.SQL, Parameters: params, Metadata: meta})
 	if err != nil {
-		return nil, "", describeError(opSubmit, err, d.opts.CallTimeout)
+		return nil, "", d.describe(opSubmit, err)
 	}
 	d.jobs.remember(j.ID, conn)
 	return j, conn, nil

@@ -1,6 +1,7 @@
 package tools_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -291,4 +292,25 @@ func TestProgressNotifications(t *testing.T) {
 	// No token, no notifications.
 	e.ok(e.call(tools.ToolGetJob, map[string]any{"job_id": sub.JobID, "wait_seconds": 2}), &got)
 	assert.Len(t, progress.all(), len(want))
+}
+
+// TestWaitEndsAtShutdown: when the server stops (Options.Context ends), a
+// wait ends at once with a result, not a broken call, and says what becomes of
+// the job: a CARTO job keeps running.
+func TestWaitEndsAtShutdown(t *testing.T) {
+	t.Parallel()
+	ctx, stop := context.WithCancel(context.Background())
+	e := newEnv(t, withFakeClock(), withOptions(func(o *tools.Options) { o.Context = ctx }))
+	e.fake.SetJobScript(cartofake.Statuses("running")...)
+	var sub tools.SubmitJobOutput
+	e.ok(e.call(tools.ToolSubmitJob, map[string]any{"sql": "INSERT INTO t SELECT 1"}), &sub)
+
+	stop() // SIGTERM
+	var got tools.GetJobOutput
+	e.ok(e.call(tools.ToolGetJob, map[string]any{"job_id": sub.JobID, "wait_seconds": 30}), &got)
+	assert.False(t, got.Done)
+	assert.Equal(t, "running", got.Status)
+	assert.Contains(t, got.Notice, "shutting down")
+	assert.Empty(t, missing(got.NextStep, "shutting down", "keeps running in CARTO", "get_job", sub.JobID, "Do not submit it again"))
+	assert.Empty(t, e.clock.Sleeps(), "the wait did not go on polling")
 }

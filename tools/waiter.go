@@ -79,6 +79,7 @@ type waitOutcome struct {
 	elapsed  time.Duration
 	polls    int
 	timedOut bool  // the budget ran out before the job ended
+	shutdown bool  // the server began shutting down during the wait
 	pollErr  error // the last poll's temporary failure, when the wait ended on one
 }
 

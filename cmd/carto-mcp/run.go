@@ -84,6 +84,7 @@ func serve(ctx context.Context, args []string, e env) error {
 	mcpServer, deps, err := tools.NewServerWithDeps(tools.Options{
 		Client:              cartoClient,
 		ReadOnly:            cfg.readOnly,
+		Local:               cfg.local.enabled,
 		QueryGuard:          guard,
 		ConnectionProviders: cfg.providers,
 		DefaultRows:         cfg.defaultRows,

@@ -321,3 +321,75 @@ func TestStdioStopsCleanlyOnSignal(t *testing.T) {
 	_ = c.Close()
 	assert.Contains(t, stderr.String(), "carto-mcp stopped")
 }
+
+// SIGTERM while a get_job wait is in flight over HTTP: the waiting client gets
+// a tool result at once (not a broken connection), which tells the truth about
+// the job (on --local it is cancelled with the warehouse), and the server
+// exits cleanly.
+func TestShutdownEndsJobWaitsWithTheTruth(t *testing.T) {
+	t.Parallel()
+	base, stop, done := serveHTTP(t, "--transport", "http")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // hang guard
+	defer cancel()
+	c, err := mcpclient.NewStreamableHttpClient(base + "/mcp")
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.Start(ctx))
+	initialize(t, ctx, c)
+	waiting := make(chan struct{}, 1)
+	c.OnNotification(func(n mcp.JSONRPCNotification) {
+		if n.Method == string(mcp.MethodNotificationProgress) {
+			select {
+			case waiting <- struct{}{}:
+			default:
+			}
+		}
+	})
+
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "submit_job"
+	req.Params.Arguments = map[string]any{"sql": "SELECT pg_sleep(3600)"}
+	res, err := c.CallTool(ctx, req)
+	require.NoError(t, err)
+	require.False(t, res.IsError, "%v", res.Content)
+	var job struct {
+		JobID string `json:"job_id"`
+	}
+	b, _ := json.Marshal(res.StructuredContent)
+	require.NoError(t, json.Unmarshal(b, &job))
+
+	type result struct {
+		res *mcp.CallToolResult
+		err error
+	}
+	got := make(chan result, 1)
+	go func() {
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "get_job"
+		req.Params.Arguments = map[string]any{"job_id": job.JobID, "wait_seconds": 40}
+		req.Params.Meta = &mcp.Meta{ProgressToken: "w"}
+		res, err := c.CallTool(ctx, req)
+		got <- result{res, err}
+	}()
+	select {
+	case <-waiting:
+	case <-ctx.Done():
+		t.Fatal("the wait did not start")
+	}
+	stop() // SIGTERM
+	r := <-got
+	require.NoError(t, r.err, "a tool result, not a transport failure")
+	require.False(t, r.res.IsError, "%v", r.res.Content)
+	var out struct {
+		Done     bool   `json:"done"`
+		Notice   string `json:"notice"`
+		NextStep string `json:"next_step"`
+	}
+	b, _ = json.Marshal(r.res.StructuredContent)
+	require.NoError(t, json.Unmarshal(b, &out))
+	assert.False(t, out.Done)
+	assert.Contains(t, out.Notice, "shutting down")
+	assert.Contains(t, out.NextStep, "the job is being cancelled")
+	assert.NotContains(t, out.NextStep, "keeps running in CARTO")
+	require.NoError(t, <-done, "a requested stop exits cleanly")
+}
