@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -148,11 +150,29 @@ func FuzzDecode(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
+	sq := orb.Ring{{0, 0}, {1, 0}, {1, 1}, {0, 0}}
+	for _, g := range []orb.Geometry{
+		orb.Polygon{{}}, orb.Polygon{sq, {}}, orb.Polygon{sq, {{0, 0}}}, orb.LineString{{1, 1}},
+		orb.MultiPolygon{{sq}, {}}, orb.Collection{orb.Point{1, 2}, orb.LineString{}, orb.Polygon{sq}},
+		orb.MultiPoint{}, orb.Ring{{0, 0}, {1, 1}},
+	} {
+		f.Add(wkb.MustMarshal(g))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		g, err := decode(b)
-		if err == nil && g != nil {
-			_ = newShape(g)
-			_, _ = encode(g)
+		if err != nil || g == nil {
+			return
+		}
+		// Nothing a decodable geometry holds may panic any function.
+		s := newShape(g)
+		_, _ = encode(g)
+		_ = intersects(&s, &s)
+		_, _ = contains(&s, &s)
+		_ = distance(&s, &s)
+		_, _ = sphereArea(g), sphereLength(g)
+		v := []driver.Value{b}
+		for _, fn := range []func([]driver.Value) (any, error){envelope, centroid, asGeoJSON, coordinate(0)} {
+			_, _ = fn(v)
 		}
 	})
 }

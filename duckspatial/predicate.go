@@ -393,7 +393,7 @@ func areaContains(a, b *shape) bool {
 		inner := &shape{polys: []orb.Polygon{pg}}
 		for _, apg := range a.polys {
 			for _, hole := range apg[1:] {
-				if inner.locate(hole[0]) == inside {
+				if len(hole) > 0 && inner.locate(hole[0]) == inside {
 					return false
 				}
 			}

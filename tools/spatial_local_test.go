@@ -6,6 +6,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carto-mcp/carto-mcp/duckspatial"
+	"github.com/carto-mcp/carto-mcp/sqlguard"
 	"github.com/carto-mcp/carto-mcp/tools"
 )
 
@@ -40,4 +42,17 @@ func TestLocalSpatialRunQuery(t *testing.T) {
 
 	text := e.failed(e.call(tools.ToolRunQuery, map[string]any{"sql": "SELECT carto.QUADBIN_FROMLONGLAT(0, 0, 40) AS q"}))
 	assert.Contains(t, text, "QUADBIN_FROMLONGLAT: invalid resolution 40; should be between 0 and 26")
+}
+
+// Read-only mode lets every spatial function through in a SELECT, qualified
+// or not, and still refuses the tiler's CALL (the sqlguard corpus is not
+// changed for them).
+func TestSpatialFunctionsAreReads(t *testing.T) {
+	t.Parallel()
+	for _, name := range duckspatial.Names() {
+		for _, q := range []string{"SELECT " + name + "(a, b) FROM t", "SELECT carto." + name + "(a) FROM t"} {
+			assert.NoError(t, sqlguard.Check(q, sqlguard.Generic), q)
+		}
+	}
+	assert.Error(t, sqlguard.Check("CALL carto.CREATE_SIMPLE_TILESET('demo.stores', 'demo.tiles', '{}')", sqlguard.Generic))
 }
