@@ -103,7 +103,9 @@ func nextStep(j *client.Job, now time.Time, canCancel bool, maxWait int) string 
 		}
 		s := fmt.Sprintf("The job is still %s", j.Status)
 		if age >= time.Second {
-			s += fmt.Sprintf(" (started %s ago)", age.Round(time.Second))
+			// CARTO's createdAt is when the job was submitted: a pending job
+			// has not started.
+			s += fmt.Sprintf(" (submitted %s ago)", age.Round(time.Second))
 		}
 		if maxWait > 0 {
 			s += fmt.Sprintf(". Call get_job with this job_id and wait_seconds=%d to wait for it (the call returns as soon as the job ends), "+

@@ -230,7 +230,7 @@ func TestNextStepPollingGrowsWithAge(t *testing.T) {
 	e.fake.SetJobScript(cartofake.Statuses("running")...)
 	var sub tools.SubmitJobOutput
 	e.ok(e.call(tools.ToolSubmitJob, map[string]any{"sql": "INSERT INTO t SELECT 1"}), &sub)
-	assert.Empty(t, missing(sub.NextStep, "started 1h", "ago", "in about 60 s"))
+	assert.Empty(t, missing(sub.NextStep, "submitted 1h", "ago", "in about 60 s"))
 }
 
 func TestReadOnlyGetJob(t *testing.T) {
@@ -249,4 +249,18 @@ func TestReadOnlyGetJob(t *testing.T) {
 	var listed tools.ListJobsOutput
 	reader.ok(reader.call(tools.ToolListJobs, nil), &listed)
 	assert.Equal(t, 1, listed.Count)
+}
+
+// A pending job has not started: next_step says when it was submitted.
+func TestPendingJobIsNotSaidToHaveStarted(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withOptions(func(o *tools.Options) {
+		o.Now = func() time.Time { return time.Now().Add(2 * time.Second) }
+	}))
+	e.fake.SetJobScript(cartofake.Statuses("pending")...)
+	var sub tools.SubmitJobOutput
+	e.ok(e.call(tools.ToolSubmitJob, map[string]any{"sql": "INSERT INTO t SELECT 1"}), &sub)
+	assert.Equal(t, "pending", sub.Status)
+	assert.Contains(t, sub.NextStep, "still pending (submitted 2s ago)")
+	assert.NotContains(t, sub.NextStep, "started")
 }

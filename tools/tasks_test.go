@@ -186,7 +186,7 @@ func TestTaskOnFakeCARTO(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &out))
 	assert.Equal(t, "success", out.Status)
 	assert.Len(t, e.fake.RequestsTo("GET", "/job/"+out.JobID), 4)
-	assert.Equal(t, seconds(0.5, 0.75, 1.125, 1.6875), e.clock.Sleeps())
+	assert.Equal(t, seconds(0.05, 0.1, 0.2, 0.4), e.clock.Sleeps())
 
 	// The same tool, called plainly, answers at once.
 	var sub tools.SubmitJobOutput

@@ -34,11 +34,11 @@ func TestNextPollGrowsToCap(t *testing.T) {
 	t.Parallel()
 	var got []time.Duration
 	var d time.Duration
-	for range 9 {
+	for range 12 {
 		d = tools.NextPoll(d)
 		got = append(got, d)
 	}
-	assert.Equal(t, seconds(0.5, 0.75, 1.125, 1.6875, 2.53125, 3.796875, 5, 5, 5), got)
+	assert.Equal(t, seconds(0.05, 0.1, 0.2, 0.4, 0.6, 0.9, 1.35, 2.025, 3.0375, 4.55625, 5, 5), got)
 }
 
 // TestSubmitJobWaitsUntilDone: submit_job with wait_seconds polls with growing
@@ -53,8 +53,8 @@ func TestSubmitJobWaitsUntilDone(t *testing.T) {
 	assert.Equal(t, "success", out.Status)
 	assert.True(t, out.Done)
 	assert.Empty(t, out.Notice)
-	assert.Equal(t, 15.4, out.WaitedSeconds) // 0.5 + 0.75 + ... + 5
-	assert.Equal(t, seconds(0.5, 0.75, 1.125, 1.6875, 2.53125, 3.796875, 5), e.clock.Sleeps())
+	assert.Equal(t, 3.6, out.WaitedSeconds) // 0.05 + 0.1 + ... + 1.35
+	assert.Equal(t, seconds(0.05, 0.1, 0.2, 0.4, 0.6, 0.9, 1.35), e.clock.Sleeps())
 	assert.Len(t, e.fake.RequestsTo("GET", "/job/"+out.JobID), 7, "one GET per interval")
 	assert.Contains(t, out.NextStep, "finished successfully")
 	assert.Equal(t, tools.JobURI(defaultConn, out.JobID), out.ResourceURI)
@@ -76,8 +76,8 @@ func TestGetJobWaitRunsOut(t *testing.T) {
 	assert.False(t, got.Done)
 	assert.Equal(t, "running", got.Status)
 	assert.Equal(t, 3.0, got.WaitedSeconds)
-	assert.Equal(t, seconds(0.5, 0.75, 1.125, 0.625), e.clock.Sleeps(), "the last interval is cut to the budget")
-	assert.Len(t, e.fake.RequestsTo("GET", "/job/"+sub.JobID), 5, "the first read, then one poll per interval")
+	assert.Equal(t, seconds(0.05, 0.1, 0.2, 0.4, 0.6, 0.9, 0.75), e.clock.Sleeps(), "the last interval is cut to the budget")
+	assert.Len(t, e.fake.RequestsTo("GET", "/job/"+sub.JobID), 8, "the first read, then one poll per interval")
 	assert.Empty(t, missing(got.NextStep, "Waited 3 s", "has not ended", "get_job", "wait_seconds=50", "do not submit it again", "cancel_job"))
 }
 
@@ -219,7 +219,7 @@ func TestWaitFailedJobReturnsAtOnce(t *testing.T) {
 	assert.True(t, out.Done)
 	assert.Equal(t, "failure", out.Status)
 	assert.Equal(t, &tools.JobError{Code: "400", Msg: "Syntax error at [1:8]"}, out.Error)
-	assert.Equal(t, seconds(0.5), e.clock.Sleeps())
+	assert.Equal(t, seconds(0.05), e.clock.Sleeps())
 	assert.Empty(t, missing(out.NextStep, "failed: Syntax error", "submit a new job"))
 }
 
@@ -251,7 +251,7 @@ func TestCancelJobWaitsForTheEnd(t *testing.T) {
 	assert.True(t, out.Done)
 	assert.Equal(t, "failure", out.Status)
 	assert.Contains(t, out.NextStep, "has ended with status failure")
-	assert.Equal(t, seconds(0.5, 0.75), e.clock.Sleeps())
+	assert.Equal(t, seconds(0.05, 0.1), e.clock.Sleeps())
 }
 
 // TestProgressNotifications: a waiting call with a progress token gets
@@ -275,9 +275,10 @@ func TestProgressNotifications(t *testing.T) {
 	e.ok(res, &got)
 	require.False(t, got.Done)
 
-	// Polls at 0.5, 1.25, 2.375, 4.0625, 6.59375 and 8; the 2.53 s sleep
-	// before the one at 6.59 ticks once at 6.0625.
-	want := []float64{0, 0.5, 1.3, 2.4, 4.1, 6.1, 6.6, 8}
+	// Polls at 0.05, 0.15, 0.35, 0.75, 1.35, 2.25, 3.6, 5.625 and 8; the
+	// sleeps over 2 s before the last two tick at 5.6 and 7.625 (the poll at
+	// 5.625 rounds to 5.6 too, and progress must grow, so it sends nothing).
+	want := []float64{0, 0.1, 0.2, 0.4, 0.8, 1.4, 2.3, 3.6, 5.6, 7.6, 8}
 	notes := progress.wait(t, "tok-1", len(want))
 	var values []float64
 	for _, n := range notes {
@@ -287,7 +288,7 @@ func TestProgressNotifications(t *testing.T) {
 		assert.Contains(t, n.Message, "of 8 s")
 	}
 	assert.Equal(t, want, values)
-	assert.Equal(t, seconds(0.5, 0.75, 1.125, 1.6875, 2, 0.53125, 1.40625), e.clock.Sleeps())
+	assert.Equal(t, seconds(0.05, 0.1, 0.2, 0.4, 0.6, 0.9, 1.35, 2, 0.025, 2, 0.375), e.clock.Sleeps())
 
 	// No token, no notifications.
 	e.ok(e.call(tools.ToolGetJob, map[string]any{"job_id": sub.JobID, "wait_seconds": 2}), &got)
@@ -313,4 +314,18 @@ func TestWaitEndsAtShutdown(t *testing.T) {
 	assert.Contains(t, got.Notice, "shutting down")
 	assert.Empty(t, missing(got.NextStep, "shutting down", "keeps running in CARTO", "get_job", sub.JobID, "Do not submit it again"))
 	assert.Empty(t, e.clock.Sleeps(), "the wait did not go on polling")
+}
+
+// TestFastJobAnswersWithoutAFloor: a job that ends within milliseconds (the
+// local warehouse's usual) is seen at the first poll, 50 ms in, not after a
+// half-second floor.
+func TestFastJobAnswersWithoutAFloor(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withFakeClock())
+	e.fake.SetJobScript(cartofake.Statuses("success")...) // created pending, done at the first read
+	var out tools.SubmitJobOutput
+	e.ok(e.call(tools.ToolSubmitJob, map[string]any{"sql": "INSERT INTO t SELECT 1", "wait_seconds": 50}), &out)
+	assert.True(t, out.Done)
+	assert.Equal(t, seconds(0.05), e.clock.Sleeps(), "one poll, 50 ms after the job was created")
+	assert.Equal(t, 0.1, out.WaitedSeconds)
 }
