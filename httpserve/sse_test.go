@@ -13,6 +13,8 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
 
 // CORS is off on every transport: /sse sends no Access-Control-Allow-Origin,
@@ -63,7 +65,7 @@ func TestSSEStreamEndCancelsItsCalls(t *testing.T) {
 
 	c, err := mcpclient.NewSSEMCPClient("http://" + ln.Addr().String() + SSEPath)
 	require.NoError(t, err)
-	callCtx, callCancel := context.WithTimeout(context.Background(), time.Minute) // hang guard
+	callCtx, callCancel := context.WithCancel(testctx.Context(t)) // hang guard
 	defer callCancel()
 	require.NoError(t, c.Start(callCtx))
 	init := mcp.InitializeRequest{}
@@ -111,7 +113,7 @@ func TestShutdownCutsOffCallsPastTheGracePeriod(t *testing.T) {
 
 	c, err := mcpclient.NewStreamableHttpClient("http://" + ln.Addr().String() + MCPPath)
 	require.NoError(t, err)
-	callCtx, callCancel := context.WithTimeout(context.Background(), time.Minute)
+	callCtx, callCancel := context.WithCancel(testctx.Context(t))
 	defer callCancel()
 	require.NoError(t, c.Start(callCtx))
 	init := mcp.InitializeRequest{}

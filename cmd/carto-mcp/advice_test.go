@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"testing"
-	"time"
 
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -14,6 +13,8 @@ import (
 	"github.com/carto-mcp/carto-mcp/cartofake"
 	"github.com/carto-mcp/carto-mcp/httpserve"
 	"github.com/carto-mcp/carto-mcp/tools/toolstest"
+
+	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
 
 // Issue 15.14: an http:// base URL to another machine would carry the token
@@ -29,7 +30,7 @@ func TestCleartextBaseURLIsWarnedAbout(t *testing.T) {
 		"https://gcp-us-east1.api.carto.com/": false,
 	} {
 		vars := map[string]string{"CARTO_API_BASE_URL": base, "CARTO_API_ACCESS_TOKEN": "t", "CARTO_CONNECTION": "c"}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		ctx, cancel := context.WithCancel(testctx.Context(t))
 		var stderr lockedBuffer
 		c, end := startStdio(t, ctx, nil, func(k string) string { return vars[k] }, io.Discard, &stderr)
 		initialize(t, ctx, c)
@@ -61,7 +62,7 @@ func TestPerRequestTokenAdvice(t *testing.T) {
 	}
 	base, stop, done := serveHTTPWith(t, vars, "--transport", "http", "--per-request-token")
 	defer func() { stop(); require.NoError(t, <-done) }()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithCancel(testctx.Context(t))
 	defer cancel()
 	call := func(token string) *mcp.CallToolResult {
 		c := toolstest.NewStreamableHTTPClient(t, base+"/mcp",

@@ -329,7 +329,7 @@ func TestStdioStopsCleanlyOnSignal(t *testing.T) {
 func TestShutdownEndsJobWaitsWithTheTruth(t *testing.T) {
 	t.Parallel()
 	base, stop, done := serveHTTP(t, "--transport", "http")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // hang guard
+	ctx, cancel := context.WithCancel(testctx.Context(t)) // hang guard
 	defer cancel()
 	c, err := mcpclient.NewStreamableHttpClient(base + "/mcp")
 	require.NoError(t, err)
