@@ -369,7 +369,9 @@ func (c *classifier) quotedCall(t token) (kw, reason string) {
 // lookup returns the upper-case spelling of a vocabulary word and what is
 // known about it, or "" and nil for other tokens. It does not allocate.
 func (c *classifier) lookup(t token) (string, *wordInfo) {
-	if t.kind != tkWord {
+	// A folding character is at most 3 bytes for each letter it becomes, so a
+	// longer word cannot fold to a vocabulary word: do not fold it.
+	if t.kind != tkWord || t.end-t.start > 3*maxVocabLen {
 		return "", nil
 	}
 	w := c.word(t)

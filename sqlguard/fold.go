@@ -45,8 +45,11 @@ var foldToASCII = map[rune]string{
 
 // foldsToASCII reports whether some engine may read r as ASCII letters.
 func foldsToASCII(r rune) bool {
-	_, ok := foldToASCII[r]
-	return ok
+	switch r {
+	case 0x0130, 0x0131, 0x017F, 0x212A, 0x00DF, 0x1E9E:
+		return true
+	}
+	return 0xFB00 <= r && r <= 0xFB06
 }
 
 // foldWord returns w with every character of foldToASCII replaced by its

@@ -156,19 +156,23 @@ var hostileInputs = map[string]func(n int) string{
 	"long tag": func(n int) string {
 		return "SELECT $" + strings.Repeat("a", n/2) + "$ x $" + strings.Repeat("a", n/2-2)
 	},
-	"parens":     func(n int) string { return "SELECT " + strings.Repeat("(", n/2) + strings.Repeat(")", n/2) },
-	"identifier": func(n int) string { return "SELECT " + strings.Repeat("IDENTIFIER(", n/11) + "1" },
-	"explain":    func(n int) string { return strings.Repeat("EXPLAIN ", n/8) + "SELECT 1" },
-	"semicolons": func(n int) string { return strings.Repeat("SELECT 1;", n/9) },
-	"flow":       func(n int) string { return strings.Repeat("SELECT 1 ->> ", n/13) },
-	"dashes":     func(n int) string { return "SELECT 1 " + strings.Repeat("-", n) },
-	"hashes":     func(n int) string { return "SELECT 1 " + strings.Repeat("#", n) },
-	"slashes":    func(n int) string { return "SELECT 1 " + strings.Repeat("/", n) },
-	"stages":     func(n int) string { return "SELECT " + strings.Repeat("@", n) },
-	"uris":       func(n int) string { return "SELECT " + strings.Repeat("a://b", n/5) },
-	"hints":      func(n int) string { return "SELECT " + strings.Repeat("/*+ x */", n/8) + "1" },
-	"unicode":    func(n int) string { return "SELECT " + strings.Repeat("名", n/3) },
-	"for":        func(n int) string { return "SELECT " + strings.Repeat("FOR NO KEY ", n/11) },
+	"parens":      func(n int) string { return "SELECT " + strings.Repeat("(", n/2) + strings.Repeat(")", n/2) },
+	"identifier":  func(n int) string { return "SELECT " + strings.Repeat("IDENTIFIER(", n/11) + "1" },
+	"explain":     func(n int) string { return strings.Repeat("EXPLAIN ", n/8) + "SELECT 1" },
+	"semicolons":  func(n int) string { return strings.Repeat("SELECT 1;", n/9) },
+	"flow":        func(n int) string { return strings.Repeat("SELECT 1 ->> ", n/13) },
+	"dashes":      func(n int) string { return "SELECT 1 " + strings.Repeat("-", n) },
+	"hashes":      func(n int) string { return "SELECT 1 " + strings.Repeat("#", n) },
+	"slashes":     func(n int) string { return "SELECT 1 " + strings.Repeat("/", n) },
+	"stages":      func(n int) string { return "SELECT " + strings.Repeat("@", n) },
+	"uris":        func(n int) string { return "SELECT " + strings.Repeat("a://b", n/5) },
+	"hints":       func(n int) string { return "SELECT " + strings.Repeat("/*+ x */", n/8) + "1" },
+	"unicode":     func(n int) string { return "SELECT " + strings.Repeat("名", n/3) },
+	"folded word": func(n int) string { return "SELECT " + strings.Repeat("\u0131", n/2) + "(1)" },
+	"folded words": func(n int) string {
+		return "SELECT " + strings.Repeat("\u0131nto f\u0131 ", n/12)
+	},
+	"for": func(n int) string { return "SELECT " + strings.Repeat("FOR NO KEY ", n/11) },
 }
 
 func TestRefusedInputIsAlwaysAnError(t *testing.T) {
@@ -196,6 +200,11 @@ func TestFoldCoversUnicode(t *testing.T) {
 			}
 		}
 	}
+	for r := range foldToASCII {
+		assert.True(t, foldsToASCII(r), "%U", r)
+	}
+	assert.False(t, foldsToASCII('s'))
+	assert.False(t, foldsToASCII(0xFB07))
 	assert.Equal(t, "INsERT", foldWord("\u0130NsERT"))
 	assert.Equal(t, "STRASSE", asciiUpper(foldWord("straße")))
 }
