@@ -37,6 +37,20 @@ func resolutionArg(v driver.Value, max int) (int, error) {
 	return int(r), nil
 }
 
+// parentResolutionArg reads the resolution of a parent of a cell at
+// resolution current: between 0 and current.
+func parentResolutionArg(v driver.Value, current int) (int, error) {
+	r, err := intArg(v)
+	if err != nil {
+		return 0, err
+	}
+	if r < 0 || r > int64(current) {
+		return 0, fmt.Errorf("invalid resolution %d for the parent of a resolution %d cell; should be between 0 and %d",
+			r, current, current)
+	}
+	return int(r), nil
+}
+
 func quadbinFromLonLat(args []driver.Value) (any, error) {
 	lon, err := floatArg(args[0], "longitude")
 	if err != nil {
@@ -101,15 +115,11 @@ func quadbinToParent(args []driver.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := intArg(args[1])
+	r, err := parentResolutionArg(args[1], c.Resolution())
 	if err != nil {
 		return nil, err
 	}
-	if r < 0 || r > int64(c.Resolution()) {
-		return nil, fmt.Errorf("invalid resolution %d for the parent of a resolution %d cell; should be between 0 and %d",
-			r, c.Resolution(), c.Resolution())
-	}
-	p, err := c.Parent(int(r))
+	p, err := c.Parent(r)
 	if err != nil {
 		return nil, err
 	}
@@ -189,15 +199,11 @@ func h3ToParent(args []driver.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := intArg(args[1])
+	r, err := parentResolutionArg(args[1], c.Resolution())
 	if err != nil {
 		return nil, err
 	}
-	if r < 0 || r > int64(c.Resolution()) {
-		return nil, fmt.Errorf("invalid resolution %d for the parent of a resolution %d cell; should be between 0 and %d",
-			r, c.Resolution(), c.Resolution())
-	}
-	return c.Parent(int(r)).String(), nil
+	return c.Parent(r).String(), nil
 }
 
 // h3Boundary is the cell's hexagon (or pentagon) in H3's vertex order. A
