@@ -64,7 +64,8 @@
 //
 // Numbers are written as exact JSON number literals: BIGINT and HUGEINT
 // values digit for digit (never through float64), DECIMAL values from their
-// unscaled integer with their scale kept (12.30 stays 12.30). NaN and
+// unscaled integer with their scale kept (12.30 stays 12.30), and a JSON
+// column's text as it is, keys in order (see exactjson.go). NaN and
 // infinities become null, as JSON.stringify does in CARTO's Node.js API.
 // TIMESTAMP, TIMESTAMPTZ and DATE values are RFC 3339 date-times in UTC
 // ("2021-03-04T05:06:07.123456Z", a DATE as "2021-03-04T00:00:00Z"; a

@@ -40,8 +40,9 @@ type column struct {
 
 // newColumns describes the result columns. Duplicate names (SELECT 1 AS a,
 // 2 AS a) would make ambiguous JSON objects, so later ones get a _1, _2...
-// suffix, as DuckDB itself does for subqueries.
-func newColumns(cts []*sql.ColumnType) []column {
+// suffix, as DuckDB itself does for subqueries. jsonText holds the indexes
+// of JSON columns read as text (see exactJSON).
+func newColumns(cts []*sql.ColumnType, jsonText map[int]bool) []column {
 	cols := make([]column, len(cts))
 	seen := make(map[string]bool, len(cts))
 	for i, ct := range cts {
@@ -55,6 +56,9 @@ func newColumns(cts []*sql.ColumnType) []column {
 			name:      name,
 			cartoType: cartoType(dbType, ct.Name()),
 			encode:    encoderFor(dbType),
+		}
+		if jsonText[i] {
+			cols[i].cartoType, cols[i].encode = typeObject, encodeJSONText
 		}
 	}
 	return cols

@@ -105,16 +105,31 @@ func (w *Warehouse) runQuery(ctx context.Context, sqlText string, args []any, ou
 	}
 	defer conn.Close()
 
-	rows, err := conn.QueryContext(ctx, sqlText, args...)
+	shape := prepareShape(ctx, conn, sqlText)
+	runSQL, jsonText, wrapped := wrapJSON(sqlText, shape)
+	rows, err := conn.QueryContext(ctx, runSQL, args...)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer rows.Close()
+	defer func() { rows.Close() }()
 	cts, err := rows.ColumnTypes()
 	if err != nil {
 		return nil, 0, err
 	}
-	cols := newColumns(cts)
+	if shape.isSelect && !wrapped {
+		// A parameter left the types open until this run: if it has JSON
+		// columns, read them again as text (a SELECT changes nothing).
+		if runSQL, jsonText, wrapped = wrapJSON(sqlText, shapeOf(cts)); wrapped {
+			rows.Close()
+			if rows, err = conn.QueryContext(ctx, runSQL, args...); err != nil {
+				return nil, 0, err
+			}
+			if cts, err = rows.ColumnTypes(); err != nil {
+				return nil, 0, err
+			}
+		}
+	}
+	cols := newColumns(cts, jsonText)
 
 	vals := make([]any, len(cols))
 	ptrs := make([]any, len(cols))

@@ -96,6 +96,10 @@ func TestQueryTypesAndExactValues(t *testing.T) {
 		{"mp", "MAP {'k': 1}", "object", `{"k":1}`},
 		{"mp_int", "MAP {1: 'one'}", "object", `[{"key":1,"value":"one"}]`},
 		{"js", `'{"k": [1, true, null]}'::JSON`, "object", `{"k":[1,true,null]}`},
+		// JSON keeps its numbers exact and its keys in order (issue 15 item 21).
+		{"js_big", `'{"z": 9007199254740993, "a": [0.1000000000000000055511151231257827, -18446744073709551617]}'::JSON`,
+			"object", `{"z":9007199254740993,"a":[0.1000000000000000055511151231257827,-18446744073709551617]}`},
+		{"js_null", `NULL::JSON`, "object", "null"},
 		{"un", "union_value(n := 7)", "variant", "7"},
 		{"g", "'POINT (1 2)'::GEOMETRY", "geometry", `"POINT (1 2)"`},
 		{"geom", "'POINT (3 4)'", "geometry", `"POINT (3 4)"`},
@@ -112,6 +116,27 @@ func TestQueryTypesAndExactValues(t *testing.T) {
 		assert.Equal(t, schemaField{c.name, c.typ}, res.Schema[i], c.name)
 		assert.Equal(t, c.want, res.value(0, c.name), c.name)
 	}
+}
+
+// A JSON column is exact whatever the query around it: parameters, a
+// trailing semicolon or comment, a CTE; other statements run as they are.
+func TestQueryJSONNumbersAreExact(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{NoDemoData: true})
+	for _, q := range []string{
+		`SELECT '{"big": 9007199254740993}'::JSON AS j, $1 AS p;`,
+		"WITH x AS (SELECT '{\"big\": 9007199254740993}'::JSON AS j) SELECT j, $1 AS p FROM x -- a comment",
+		`SELECT j, $1 AS p FROM (VALUES ('{"big": 9007199254740993}'::JSON)) AS v("j")`,
+	} {
+		res := e.query(q, []any{7})
+		require.Len(t, res.Rows, 1, q)
+		assert.Equal(t, schemaField{"j", "object"}, res.Schema[0], q)
+		assert.Equal(t, `{"big":9007199254740993}`, res.value(0, "j"), q)
+		assert.Equal(t, "7", res.value(0, "p"), q)
+	}
+	// Two columns of one name: left as it is (duckdb-go decodes the JSON).
+	res := e.query(`SELECT '{"a": 1}'::JSON AS j, 2 AS j`, nil)
+	assert.Equal(t, `{"a":1}`, res.value(0, "j"))
 }
 
 func TestQueryColumnOrderAndDuplicates(t *testing.T) {
@@ -433,4 +458,23 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+func TestSingleStatement(t *testing.T) {
+	t.Parallel()
+	for q, want := range map[string]bool{
+		"SELECT 1":                        true,
+		"SELECT 1;":                       true,
+		"SELECT 1; -- done\n":             true,
+		"SELECT 1; /* done */ ;":          true,
+		"SELECT ';' AS s":                 true,
+		`SELECT 1 AS "a;b"`:               true,
+		"SELECT 1 -- x; y\n":              true,
+		"SELECT $$a;b$$":                  true,
+		"SELECT 1; SELECT 2":              false,
+		"CREATE TABLE t(a INT); SELECT 1": false,
+		"SELECT 1; /* x */ SELECT 2":      false,
+	} {
+		assert.Equal(t, want, singleStatement(q), q)
+	}
 }

@@ -384,3 +384,20 @@ func TestCARTOKeepsWarehouseWording(t *testing.T) {
 	assert.NotContains(t, text, "DuckDB")
 	assert.Contains(t, tools.Instructions(false), "BigQuery")
 }
+
+// On --local, a JSON column's numbers are never rounded: the text form has
+// them as they are, structuredContent as strings where a float would change
+// them (issue 15 items 5 and 21).
+func TestLocalJSONNumbersAreExact(t *testing.T) {
+	t.Parallel()
+	e := newLocalEnv(t, inProcess, "")
+	var out tools.RunQueryOutput
+	text := e.ok(e.call(tools.ToolRunQuery, map[string]any{
+		"sql": `SELECT '{"big": 9007199254740993, "small": 2}'::JSON AS j, 9007199254740993 AS n`}), &out)
+	assert.Contains(t, text, "\n"+`{"big":9007199254740993,"small":2},9007199254740993`+"\n")
+	require.Equal(t, 1, out.RowCount)
+	assert.Equal(t, `{"big":"9007199254740993","small":2}`, string(out.Rows[0][0]))
+	assert.Equal(t, `"9007199254740993"`, string(out.Rows[0][1]))
+	assert.Equal(t, []tools.Column{{Name: "j", Type: "object", NumbersAsStrings: true},
+		{Name: "n", Type: "bigint", NumbersAsStrings: true}}, out.Columns)
+}
