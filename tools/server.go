@@ -104,6 +104,7 @@ func NewServerWithDeps(opts Options) (*server.MCPServer, *Deps, error) {
 	}
 	hooks := &server.Hooks{}
 	AddHooks(hooks)
+	d.addRequestHooks(hooks)
 	d.watch = newWatcher(d)
 	d.watch.addHooks(hooks)
 	serverOpts := []server.ServerOption{
