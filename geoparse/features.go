@@ -43,8 +43,9 @@ type Collection struct {
 	Bound orb.Bound
 	// GeometryTypes counts the kept features by GeoJSON geometry type.
 	GeometryTypes map[string]int
-	// Bytes is the size of the FeatureCollection as JSON text.
-	Bytes int
+	// JSON is the FeatureCollection as JSON text, with its bbox: each
+	// feature is encoded once, while the caps are checked.
+	JSON json.RawMessage
 }
 
 // Features builds a FeatureCollection from the rows of a result. geomCol is
@@ -102,8 +103,9 @@ func Features(cols []Column, rows [][]json.RawMessage, geomCol string, lim Limit
 		simp = simplify.DouglasPeucker(side * lim.SimplifyFraction)
 	}
 	fc := geojson.NewFeatureCollection()
-	size := len(`{"type":"FeatureCollection","features":[]}`)
-	var buf bytes.Buffer
+	// The envelope, with room for the bbox.
+	size := len(`{"type":"FeatureCollection","bbox":[],"features":[]}`) + 4*24
+	var buf, feats bytes.Buffer
 	for _, p := range geoms {
 		g := p.g
 		if simp != nil {
@@ -131,6 +133,10 @@ func Features(cols []Column, rows [][]json.RawMessage, geomCol string, lim Limit
 			break
 		}
 		size += n
+		if feats.Len() > 0 {
+			feats.WriteByte(',')
+		}
+		feats.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 		fc.Append(feat)
 		if len(fc.Features) == 1 {
 			out.Bound = g.Bound()
@@ -140,9 +146,21 @@ func Features(cols []Column, rows [][]json.RawMessage, geomCol string, lim Limit
 		out.GeometryTypes[g.GeoJSONType()]++
 	}
 	if len(fc.Features) > 0 {
-		size-- // no comma after the last feature
+		fc.BBox = geojson.NewBBox(out.Bound)
 	}
-	out.Features, out.Bytes = fc, size
+	var doc bytes.Buffer
+	doc.Grow(feats.Len() + 200)
+	doc.WriteString(`{"type":"FeatureCollection",`)
+	if fc.BBox != nil {
+		b, _ := json.Marshal(fc.BBox)
+		doc.WriteString(`"bbox":`)
+		doc.Write(b)
+		doc.WriteByte(',')
+	}
+	doc.WriteString(`"features":[`)
+	doc.Write(feats.Bytes())
+	doc.WriteString(`]}`)
+	out.Features, out.JSON = fc, doc.Bytes()
 	return out, nil
 }
 
