@@ -1,0 +1,228 @@
+// Package viewtest loads the view_map view in headless Chromium the way an
+// MCP Apps host does, for tests: host.html puts the view in an
+// <iframe sandbox="allow-scripts"> (a null origin, as in Claude) with the
+// spec's default content security policy, answers ui/initialize, sends the
+// tool's input and result, and records every message, CSP violation and
+// script error. Run returns them with a screenshot.
+//
+// It needs Debian's chromium-headless-shell (or another Chromium): Browser
+// finds it.
+package viewtest
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+//go:embed host.html
+var hostHTML []byte
+
+// Browser returns the path of a headless Chromium, or "" if there is none:
+// $CHROMIUM, then Debian's chromium-headless-shell, then chromium.
+func Browser() string {
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium-headless-shell", "/usr/lib/chromium/chromium-headless-shell", "chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// Rendered is what the view reported after drawing (its
+// notifications/message log with event "rendered").
+type Rendered struct {
+	Features int        `json:"features"`
+	Status   string     `json:"status"`
+	Zoom     float64    `json:"zoom"`
+	Center   [2]float64 `json:"center"` // lon, lat
+	Size     [2]float64 `json:"size"`   // the map's width and height in CSS pixels
+}
+
+// Result is what one run saw.
+type Result struct {
+	Screenshot  []byte // PNG of the host page, 800x600
+	Status      string // the view's status line, read from its DOM
+	Rendered    Rendered
+	Violations  []string // CSP violations, from the view and from Chromium's log
+	Errors      []string // script errors and exceptions
+	Messages    []json.RawMessage
+	SizeChanged json.RawMessage
+	// SentBeforeInit counts host notifications sent before
+	// ui/notifications/initialized (the spec forbids them: must be 0).
+	SentBeforeInit int
+	// Teardown is the view's answer to ui/resource-teardown.
+	Teardown json.RawMessage
+}
+
+// Options of a run.
+type Options struct {
+	Browser string // path of Chromium; "" for Browser()
+	Theme   string // "light" (default) or "dark"
+	// Input is the tool call's arguments (ui/notifications/tool-input).
+	Input any
+	// Dir receives host.html and the browser's profile; it should be a
+	// test's temp dir.
+	Dir string
+}
+
+// Run loads html as the view and gives it toolResult (a CallToolResult as
+// JSON, as the server sent it).
+func Run(ctx context.Context, html string, toolResult json.RawMessage, opts Options) (*Result, error) {
+	if opts.Browser == "" {
+		opts.Browser = Browser()
+	}
+	if opts.Browser == "" {
+		return nil, errors.New("viewtest: no headless Chromium found (apt-get install chromium-headless-shell)")
+	}
+	if opts.Theme == "" {
+		opts.Theme = "light"
+	}
+	hostPath := filepath.Join(opts.Dir, "host.html")
+	if err := os.WriteFile(hostPath, hostHTML, 0o644); err != nil {
+		return nil, err
+	}
+	allocOpts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(opts.Browser),
+		chromedp.UserDataDir(filepath.Join(opts.Dir, "profile")),
+		chromedp.WindowSize(800, 600),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.Flag("force-device-scale-factor", "1"),
+		// Keep the sandboxed view in the page's process, so that the DOM
+		// queries and the log events reach it. Only our test page is loaded.
+		chromedp.Flag("disable-features", "IsolateSandboxedIframes,SitePerProcess,IsolateOrigins"),
+		chromedp.Flag("disable-site-isolation-trials", true),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, allocOpts...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	defer cancelBrowser()
+
+	res := &Result{}
+	var mu sync.Mutex
+	listener := func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			d := ev.ExceptionDetails
+			text := d.Text
+			if d.Exception != nil && d.Exception.Description != "" {
+				text += " " + d.Exception.Description
+			}
+			res.Errors = append(res.Errors, text)
+		case *log.EventEntryAdded:
+			if ev.Entry.Level == log.EntryLevelError {
+				text := ev.Entry.Text
+				if strings.Contains(text, "Content Security Policy") {
+					res.Violations = append(res.Violations, text)
+				} else {
+					res.Errors = append(res.Errors, string(ev.Entry.Source)+": "+text)
+				}
+			}
+		}
+	}
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		return nil, fmt.Errorf("viewtest: starting %s: %w", opts.Browser, err)
+	}
+	if err := chromedp.Listen(bctx, listener); err != nil {
+		return nil, fmt.Errorf("viewtest: %w", err)
+	}
+	if _, err := chromedp.Call(bctx, log.Enable, cdp.Empty{}); err != nil {
+		return nil, fmt.Errorf("viewtest: %w", err)
+	}
+
+	htmlJSON, _ := json.Marshal(html)
+	inputJSON, _ := json.Marshal(opts.Input)
+	themeJSON, _ := json.Marshal(opts.Theme)
+	type hostLog struct {
+		Messages       []json.RawMessage `json:"messages"`
+		Violations     []string          `json:"violations"`
+		Errors         []string          `json:"errors"`
+		SentBeforeInit int               `json:"sentBeforeInit"`
+		SizeChanged    json.RawMessage   `json:"sizeChanged"`
+		Rendered       *Rendered         `json:"rendered"`
+		Teardown       json.RawMessage   `json:"teardown"`
+	}
+	err := chromedp.Do(bctx,
+		chromedp.Navigate("file://"+hostPath),
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf("start(%s, %s, %s, %s)", htmlJSON, inputJSON, toolResult, themeJSON)),
+		chromedp.Poll[chromedp.Void]("window.hostLog.rendered !== null || window.hostLog.errors.length > 0",
+			chromedp.WithPollingTimeout(60*time.Second)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("viewtest: %w", err)
+	}
+	// The status line, from the view's own DOM.
+	frames, err := chromedp.Run(bctx, chromedp.Nodes(chromedp.CSS("#view")))
+	if err != nil {
+		return nil, fmt.Errorf("viewtest: %w", err)
+	}
+	if res.Status, err = chromedp.Run(bctx, chromedp.Text(chromedp.CSS("#status"), chromedp.FromNode(frames[0]))); err != nil {
+		return nil, fmt.Errorf("viewtest: reading the view's status: %w", err)
+	}
+	if res.Screenshot, err = chromedp.Run(bctx, chromedp.CaptureScreenshot()); err != nil {
+		return nil, fmt.Errorf("viewtest: %w", err)
+	}
+	err = chromedp.Do(bctx,
+		chromedp.Evaluate[chromedp.Void]("teardown()"),
+		chromedp.Poll[chromedp.Void]("window.hostLog.teardown !== null", chromedp.WithPollingTimeout(10*time.Second)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("viewtest: teardown: %w", err)
+	}
+	raw, err := chromedp.Run(bctx, chromedp.Evaluate[string]("JSON.stringify(window.hostLog)"))
+	if err != nil {
+		return nil, fmt.Errorf("viewtest: %w", err)
+	}
+	var hl hostLog
+	if err := json.Unmarshal([]byte(raw), &hl); err != nil {
+		return nil, fmt.Errorf("viewtest: the host's log: %w", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	res.Violations = append(res.Violations, hl.Violations...)
+	res.Errors = append(res.Errors, hl.Errors...)
+	res.Messages, res.SizeChanged, res.SentBeforeInit, res.Teardown = hl.Messages, hl.SizeChanged, hl.SentBeforeInit, hl.Teardown
+	if hl.Rendered != nil {
+		res.Rendered = *hl.Rendered
+	}
+	return res, nil
+}
+
+// Pixel is where the view drew lon/lat in the screenshot (the iframe sits
+// at the page's top-left corner and the map at the iframe's), following
+// Leaflet's Web Mercator at the reported zoom and centre.
+func (r *Rendered) Pixel(lon, lat float64) (x, y float64) {
+	scale := 256 * math.Pow(2, r.Zoom)
+	px, py := mercator(lon, lat)
+	cx, cy := mercator(r.Center[0], r.Center[1])
+	// Leaflet rounds the pixel origin of the view.
+	ox, oy := math.Round(cx*scale-r.Size[0]/2), math.Round(cy*scale-r.Size[1]/2)
+	return px*scale - ox, py*scale - oy
+}
+
+func mercator(lon, lat float64) (float64, float64) {
+	const maxLat = 85.0511287798
+	lat = math.Max(-maxLat, math.Min(maxLat, lat)) * math.Pi / 180
+	return (lon + 180) / 360, (1 - math.Log(math.Tan(lat)+1/math.Cos(lat))/math.Pi) / 2
+}

@@ -1,0 +1,151 @@
+// The map: Leaflet with its canvas renderer (no tiles, no workers, no eval),
+// a world outline for context, and the result's features styled as the
+// server says (the same colours the server's PNG uses).
+//
+// Layers, bottom to top: the world outline (world-atlas land-110m), the
+// data layer. A tile layer (e.g. vector tiles of a tileset fetched through
+// bridge.callServerTool) goes between the two: add it in addOverlay.
+import L from 'leaflet';
+import { feature } from 'topojson-client';
+import land110m from 'world-atlas/land-110m.json';
+import { drawableLand } from './land.js';
+
+const DEFAULT_COLOR = '#e73f74';
+
+export class MapView {
+  constructor(el) {
+    this.map = L.map(el, {
+      preferCanvas: true,
+      worldCopyJump: false,
+      zoomSnap: 1,
+      attributionControl: false,
+      minZoom: 0,
+      maxZoom: 18,
+    });
+    this.renderer = L.canvas({ padding: 0.5 });
+    L.control.attribution({ prefix: 'Leaflet · Natural Earth' }).addTo(this.map);
+    this.world = L.geoJSON(drawableLand(feature(land110m, land110m.objects.land)), {
+      renderer: this.renderer,
+      interactive: false,
+      style: () => this.landStyle(),
+    }).addTo(this.map);
+    this.data = null;
+    this.legend = null;
+    this.map.setView([20, 0], 1);
+  }
+
+  // setTheme restyles the outline for "light" or "dark".
+  setTheme() {
+    this.world.setStyle(() => this.landStyle());
+  }
+
+  landStyle() {
+    const css = getComputedStyle(document.documentElement);
+    return {
+      color: css.getPropertyValue('--land-stroke').trim() || '#b9b3a9',
+      weight: 0.8,
+      fillColor: css.getPropertyValue('--land').trim() || '#f2efe9',
+      fillOpacity: 1,
+    };
+  }
+
+  // addOverlay adds a layer between the outline and the data (the place for
+  // a tile layer).
+  addOverlay(layer) {
+    layer.addTo(this.map);
+    if (this.data) this.data.bringToFront();
+  }
+
+  // show draws a FeatureCollection styled by style (see the server's
+  // mapstyle package): style.classes[i] indexes style.legend for feature i.
+  show(fc, style) {
+    if (this.data) this.data.remove();
+    if (this.legend) this.legend.remove();
+    style = style || {};
+    const legend = style.legend || [];
+    const classes = style.classes || [];
+    const colorOf = (i) => (legend[classes[i]] && legend[classes[i]].color) || style.color || DEFAULT_COLOR;
+    const labelColumn = style.label_column;
+    const permanentLabels = labelColumn && fc.features.length <= 60;
+    const colors = new Map(fc.features.map((f, i) => [f, colorOf(i)]));
+    this.data = L.geoJSON(fc, {
+      renderer: this.renderer,
+      pointToLayer: (f, latlng) => L.circleMarker(latlng, { renderer: this.renderer, radius: 5 }),
+      style: (f) => {
+        const color = colors.get(f) || DEFAULT_COLOR;
+        const type = f.geometry && f.geometry.type;
+        if (type === 'Point' || type === 'MultiPoint') {
+          return { color: '#ffffff', weight: 1, fillColor: color, fillOpacity: 0.9 };
+        }
+        return { color, weight: 1.5, fillColor: color, fillOpacity: 0.55 };
+      },
+      onEachFeature: (f, layer) => {
+        layer.bindPopup(() => propertiesTable(f.properties || {}), { maxWidth: 320, maxHeight: 260 });
+        if (labelColumn && f.properties && f.properties[labelColumn] != null) {
+          layer.bindTooltip(String(f.properties[labelColumn]), { permanent: !!permanentLabels, direction: 'top', className: 'label' });
+        }
+      },
+    }).addTo(this.map);
+    if (legend.length > 0) this.legend = legendControl(style).addTo(this.map);
+    this.fit(fc);
+  }
+
+  fit(fc) {
+    const b = fc.bbox && fc.bbox.length === 4 ? L.latLngBounds([fc.bbox[1], fc.bbox[0]], [fc.bbox[3], fc.bbox[2]]) : this.data.getBounds();
+    if (!b.isValid()) return;
+    if (b.getNorthEast().equals(b.getSouthWest())) {
+      this.map.setView(b.getCenter(), 10);
+    } else {
+      this.map.fitBounds(b, { padding: [24, 24], maxZoom: 14 });
+    }
+  }
+
+  // state describes what is on screen, for the host's log.
+  state() {
+    const c = this.map.getCenter();
+    const s = this.map.getSize();
+    return { zoom: this.map.getZoom(), center: [c.lng, c.lat], size: [s.x, s.y] };
+  }
+
+  invalidate() {
+    this.map.invalidateSize();
+  }
+}
+
+function propertiesTable(props) {
+  const table = document.createElement('table');
+  table.className = 'props';
+  for (const [k, v] of Object.entries(props)) {
+    const tr = table.insertRow();
+    const th = document.createElement('th');
+    th.textContent = k;
+    tr.appendChild(th);
+    const td = tr.insertCell();
+    td.textContent = v === null ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  }
+  if (!table.rows.length) table.textContent = 'No properties';
+  return table;
+}
+
+function legendControl(style) {
+  const control = L.control({ position: 'bottomright' });
+  control.onAdd = () => {
+    const div = L.DomUtil.create('div', 'legend');
+    L.DomEvent.disableClickPropagation(div);
+    const title = document.createElement('div');
+    title.className = 'legend-title';
+    title.textContent = style.color_by || '';
+    div.appendChild(title);
+    for (const item of style.legend) {
+      const row = document.createElement('div');
+      const sw = document.createElement('span');
+      sw.className = 'swatch';
+      sw.style.background = item.color;
+      row.appendChild(sw);
+      row.appendChild(document.createTextNode(item.label));
+      div.appendChild(row);
+    }
+    return div;
+  };
+  return control;
+}
