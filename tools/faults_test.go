@@ -78,6 +78,11 @@ func TestFaultsEndActionablyAndTheServerKeepsServing(t *testing.T) {
 					var out tools.RunQueryOutput
 					e.ok(res, &out)
 					assert.True(t, out.Truncated, "a huge result is cut, not read")
+				case tc.hugeRunQuery && name == tools.ToolViewMap:
+					var out tools.ViewMapOutput
+					e.ok(res, &out)
+					assert.True(t, out.Truncated, "a huge result is cut, not read")
+					assert.NotEmpty(t, out.Notice)
 				case name == tools.ToolCancelJob && !res.IsError:
 					// A 2xx answer to DELETE means CARTO accepted the cancel; the
 					// read-back is what failed, and the result says so.

@@ -135,6 +135,7 @@ func TestToolAnnotations(t *testing.T) {
 			tools.ToolCancelJob:       {false, true, true, true},
 			tools.ToolListJobs:        {true, false, true, true},
 			tools.ToolListConnections: {true, false, true, true},
+			tools.ToolViewMap:         {true, false, true, true},
 		}},
 		{true, map[string]hints{
 			tools.ToolRunQuery:        {true, false, false, true},
@@ -193,7 +194,7 @@ func TestReadOnlyModeHidesWriteTools(t *testing.T) {
 		}
 	}
 	slices.Sort(names)
-	assert.Equal(t, []string{tools.ToolGetJob, tools.ToolListConnections, tools.ToolListJobs, tools.ToolRunQuery}, names)
+	assert.Equal(t, []string{tools.ToolGetJob, tools.ToolListConnections, tools.ToolListJobs, tools.ToolRunQuery, tools.ToolViewMap}, names)
 
 	// Hidden tools cannot be called either: that is a protocol error (unknown tool).
 	for _, name := range []string{tools.ToolSubmitJob, tools.ToolCancelJob} {

@@ -16,10 +16,11 @@ const (
 	ToolListJobs  = "list_jobs"
 
 	ToolListConnections = "list_connections"
+	ToolViewMap         = "view_map"
 )
 
 // ToolNames lists every tool this package defines, whatever the mode.
-var ToolNames = []string{ToolListConnections, ToolRunQuery, ToolSubmitJob, ToolGetJob, ToolCancelJob, ToolListJobs}
+var ToolNames = []string{ToolListConnections, ToolRunQuery, ToolSubmitJob, ToolGetJob, ToolCancelJob, ToolListJobs, ToolViewMap}
 
 const instructions = `carto-mcp runs SQL in the data warehouses connected to a CARTO organization (BigQuery, Snowflake, Redshift, PostgreSQL, Databricks) through the CARTO SQL API.
 
@@ -31,6 +32,7 @@ const instructions = `carto-mcp runs SQL in the data warehouses connected to a C
 - To wait for a job, pass wait_seconds (e.g. 50) to submit_job or get_job: the call returns as soon as the job ends, or when the wait runs out with done false (then call get_job with wait_seconds again). Prefer this to calling get_job repeatedly. Cancelling a waiting call stops only the wait: the job keeps running until it ends or cancel_job stops it.
 - Clients that support MCP tasks may call submit_job as a task: the task lasts as long as the job, and cancelling the task cancels the job.
 - Every job is also a resource, carto://jobs/{connection}/{job_id} (the job's JSON; results give it as resource_uri): subscribe to it to be notified when its status changes.
+- view_map shows query results (or given rows / GeoJSON) on an interactive map in the chat, with a PNG picture for clients that cannot show it; its text summarises the features. Use it when the user wants to see where things are.
 - The prompts create_tileset (the exact Analytics Toolbox call for a tileset) and explore_table (schema, row count, sample) guide common tasks.
 - Pass values in parameters instead of splicing them into SQL.
 - When a call fails, the error says what to change; fix the SQL or arguments rather than retrying unchanged.`
@@ -42,13 +44,13 @@ This server is read-only: run_query accepts only statements that read data, and 
 // maxTasks bounds the task-augmented calls running at once.
 const maxTasks = 100
 
-// Tools returns the tools for d's options, in a stable order: all five, or in
-// read-only mode run_query, get_job and list_jobs.
+// Tools returns the tools for d's options, in a stable order: all six, or in
+// read-only mode run_query, get_job, list_jobs and view_map.
 func Tools(d *Deps) []server.ServerTool {
 	if d.opts.ReadOnly {
-		return []server.ServerTool{ListConnections(d), RunQuery(d), GetJob(d), ListJobs(d)}
+		return []server.ServerTool{ListConnections(d), RunQuery(d), GetJob(d), ListJobs(d), ViewMap(d)}
 	}
-	return []server.ServerTool{ListConnections(d), RunQuery(d), SubmitJob(d), GetJob(d), CancelJob(d), ListJobs(d)}
+	return []server.ServerTool{ListConnections(d), RunQuery(d), SubmitJob(d), GetJob(d), CancelJob(d), ListJobs(d), ViewMap(d)}
 }
 
 // Register adds the tools, the job resource template and the prompts for opts
@@ -63,6 +65,7 @@ func Register(s *server.MCPServer, opts Options) (*Deps, error) {
 	}
 	s.AddTools(Tools(d)...)
 	s.AddResourceTemplates(JobResource(d))
+	s.AddResources(MapViewResource())
 	s.AddPrompts(Prompts(d)...)
 	return d, nil
 }
@@ -122,6 +125,8 @@ func NewServerWithDeps(opts Options) (*server.MCPServer, *Deps, error) {
 		// the checked-in schema instead (package toolstest).
 		server.WithRecovery(),
 		server.WithInstructions(d.instructions()),
+		// MCP Apps: view_map's results open in its map view.
+		server.WithExtensions(MapAppsExtension()),
 	}
 	if !d.opts.ReadOnly {
 		taskHooks := &server.TaskHooks{}
@@ -137,6 +142,7 @@ func NewServerWithDeps(opts Options) (*server.MCPServer, *Deps, error) {
 	s := server.NewMCPServer(ServerName, d.opts.Version, serverOpts...)
 	s.AddTools(Tools(d)...)
 	s.AddResourceTemplates(JobResource(d))
+	s.AddResources(MapViewResource())
 	s.AddPrompts(Prompts(d)...)
 	return s, d, nil
 }

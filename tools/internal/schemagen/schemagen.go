@@ -32,6 +32,7 @@ var Tools = []Tool{
 	{tools.ToolCancelJob, tools.CancelJobInput{}, tools.CancelJobOutput{}},
 	{tools.ToolListJobs, tools.ListJobsInput{}, tools.ListJobsOutput{}},
 	{tools.ToolListConnections, tools.ListConnectionsInput{}, tools.ListConnectionsOutput{}},
+	{tools.ToolViewMap, tools.ViewMapInput{}, tools.ViewMapOutput{}},
 }
 
 // Generate returns every schema file, by file name ("run_query.input.json"),
