@@ -29,6 +29,7 @@ import (
 	"github.com/carto-mcp/carto-mcp/mapstyle"
 	"github.com/carto-mcp/carto-mcp/mapview"
 	"github.com/carto-mcp/carto-mcp/tools"
+	"github.com/carto-mcp/carto-mcp/tools/toolstest"
 )
 
 // The view_map tool end to end on the embedded warehouse's demo tables,
@@ -115,8 +116,8 @@ func mapSession(t *testing.T, srv *server.MCPServer, ui bool, protocol string) (
 		ts.Close()
 	})
 	rec := &recorder{}
-	mc, err := mcpclient.NewStreamableHttpClient(ts.URL+"/mcp", transport.WithHTTPBasicClient(&http.Client{Transport: rec}))
-	require.NoError(t, err)
+	// Every tool result is also checked against its output schema.
+	mc := toolstest.NewStreamableHTTPClient(t, ts.URL+"/mcp", transport.WithHTTPBasicClient(&http.Client{Transport: rec}))
 	t.Cleanup(func() { _ = mc.Close() })
 	require.NoError(t, mc.Start(testContext(t)))
 	var init mcp.InitializeRequest
