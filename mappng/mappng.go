@@ -12,6 +12,7 @@ import (
 	"image/draw"
 	"image/png"
 	"math"
+	"sort"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
@@ -46,15 +47,60 @@ const (
 	pointRadius = 4.0
 )
 
-// Render draws fc, styled by style, and encodes it as PNG.
+// Render draws fc, styled by style, and encodes it as PNG: with a palette
+// of the picture's 256 most used colours, a third of the size of RGBA or
+// less for a map of thousands of anti-aliased points.
 func Render(fc *geojson.FeatureCollection, style *mapstyle.Style, opts Options) ([]byte, error) {
-	img := Draw(fc, style, opts)
+	img := quantize(Draw(fc, style, opts))
 	var buf bytes.Buffer
 	enc := png.Encoder{CompressionLevel: png.BestCompression}
 	if err := enc.Encode(&buf, img); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// quantize maps img onto a palette of its most frequent colours; a pixel of
+// another colour (an anti-aliased edge) takes the nearest. No dithering:
+// it would cost more bytes than it saves, on flat map colours.
+func quantize(img *image.RGBA) *image.Paletted {
+	counts := map[color.RGBA]int{}
+	pix := img.Pix
+	for i := 0; i+3 < len(pix); i += 4 {
+		counts[color.RGBA{pix[i], pix[i+1], pix[i+2], pix[i+3]}]++
+	}
+	colors := make([]color.RGBA, 0, len(counts))
+	for c := range counts {
+		colors = append(colors, c)
+	}
+	sort.Slice(colors, func(i, j int) bool {
+		a, b := counts[colors[i]], counts[colors[j]]
+		if a != b {
+			return a > b
+		}
+		x, y := colors[i], colors[j]
+		return uint32(x.R)<<24|uint32(x.G)<<16|uint32(x.B)<<8|uint32(x.A) < uint32(y.R)<<24|uint32(y.G)<<16|uint32(y.B)<<8|uint32(y.A)
+	})
+	if len(colors) > 256 {
+		colors = colors[:256]
+	}
+	pal := make(color.Palette, len(colors))
+	index := make(map[color.RGBA]uint8, len(counts))
+	for i, c := range colors {
+		pal[i] = c
+		index[c] = uint8(i)
+	}
+	out := image.NewPaletted(img.Bounds(), pal)
+	for i, j := 0, 0; i+3 < len(pix); i, j = i+4, j+1 {
+		c := color.RGBA{pix[i], pix[i+1], pix[i+2], pix[i+3]}
+		k, ok := index[c]
+		if !ok {
+			k = uint8(pal.Index(c))
+			index[c] = k
+		}
+		out.Pix[j] = k
+	}
+	return out
 }
 
 // Draw draws fc as an image (see Render).
@@ -104,15 +150,25 @@ func Draw(fc *geojson.FeatureCollection, style *mapstyle.Style, opts Options) *i
 		}
 		c.paint(col)
 	})
-	points.each(func(_ color.RGBA, gs []orb.Geometry) {
-		for _, g := range gs {
-			eachPoint(g, func(p orb.Point) { c.circle(p, pointRadius+1) })
-		}
-	})
-	c.paint(white)
+	// Many points get smaller and lose their outline, so they stay apart
+	// (and the picture small).
+	radius, outline := pointRadius, true
+	if n := points.count(); n > 2000 {
+		radius, outline = 2, false
+	} else if n > 500 {
+		radius = 3
+	}
+	if outline {
+		points.each(func(_ color.RGBA, gs []orb.Geometry) {
+			for _, g := range gs {
+				eachPoint(g, func(p orb.Point) { c.circle(p, radius+1) })
+			}
+		})
+		c.paint(white)
+	}
 	points.each(func(col color.RGBA, gs []orb.Geometry) {
 		for _, g := range gs {
-			eachPoint(g, func(p orb.Point) { c.circle(p, pointRadius) })
+			eachPoint(g, func(p orb.Point) { c.circle(p, radius) })
 		}
 		c.paint(withAlpha(col, 235))
 	})
@@ -138,6 +194,14 @@ func (l *layer) add(col color.RGBA, g orb.Geometry) {
 		l.colors = append(l.colors, col)
 	}
 	l.geoms[col] = append(l.geoms[col], g)
+}
+
+func (l *layer) count() int {
+	n := 0
+	for _, gs := range l.geoms {
+		n += len(gs)
+	}
+	return n
 }
 
 func (l *layer) each(fn func(color.RGBA, []orb.Geometry)) {

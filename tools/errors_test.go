@@ -18,7 +18,7 @@ var callArgs = map[string]map[string]any{
 	tools.ToolGetJob:    {"job_id": "job_000001"},
 	tools.ToolCancelJob: {"job_id": "job_000001"},
 	tools.ToolListJobs:  {},
-	tools.ToolViewMap:   {"sql": "SELECT * FROM cities", "image": "never"},
+	tools.ToolViewMap:   {"sql": "SELECT * FROM cities", "image": "never", "limit": 100},
 }
 
 // TestCARTOFailures runs every tool against CARTO faults: each ends in an isError

@@ -142,6 +142,7 @@ func TestToolAnnotations(t *testing.T) {
 			tools.ToolGetJob:          {true, false, true, true},
 			tools.ToolListJobs:        {true, false, true, true},
 			tools.ToolListConnections: {true, false, true, true},
+			tools.ToolViewMap:         {true, false, true, true},
 		}},
 	} {
 		e := newEnv(t, withOptions(func(o *tools.Options) { o.ReadOnly = tc.readOnly }))

@@ -68,8 +68,9 @@ type LegendEntry struct {
 const (
 	mapMaxFeatures = 5000
 	mapMaxBytes    = 2 << 20
-	// mapReadBytes bounds the rows read from the warehouse for one map.
-	mapReadBytes = 16 << 20
+	// mapReadBytes bounds the rows read from the warehouse for one map: twice
+	// the GeoJSON cap, room for geometries that simplification shrinks.
+	mapReadBytes = 4 << 20
 	// mapSimplify: lines and polygons are simplified to 1/4000 of the map's
 	// larger side, below a pixel of any chat-sized view.
 	mapSimplify = 1.0 / 4000
@@ -278,20 +279,15 @@ func (d *Deps) mapRows(ctx context.Context, in ViewMapInput, limit int, info *ca
 }
 
 // mapQueryGuard refuses SQL that writes. view_map is read-only whatever the
-// server's mode: the server's own guard when it has one, otherwise the read
-// check of the connection's dialect when it is known, or of every dialect
-// CARTO connects to.
+// server's mode: the server's own guard when it has one (read-only mode),
+// otherwise a statement must be a read under every dialect's rules, which
+// needs no lookup of the connection's warehouse.
 func (d *Deps) mapQueryGuard(ctx context.Context, conn, sql string) error {
-	provider := func() discovery.Provider { return d.provider(ctx, conn) }
 	if d.opts.QueryGuard != nil {
-		return d.opts.QueryGuard(sql, provider)
+		return d.opts.QueryGuard(sql, func() discovery.Provider { return d.provider(ctx, conn) })
 	}
-	dialects := []sqlguard.Dialect{sqlguard.BigQuery, sqlguard.Snowflake, sqlguard.Redshift,
-		sqlguard.PostgreSQL, sqlguard.Databricks, sqlguard.Generic}
-	if dialect, ok := provider().Dialect(); ok {
-		dialects = []sqlguard.Dialect{dialect}
-	}
-	for _, dialect := range dialects {
+	for _, dialect := range []sqlguard.Dialect{sqlguard.BigQuery, sqlguard.Snowflake, sqlguard.Redshift,
+		sqlguard.PostgreSQL, sqlguard.Databricks, sqlguard.Generic} {
 		if err := sqlguard.Check(sql, dialect); err != nil {
 			return fmt.Errorf("%w (use submit_job for statements that change data)", err)
 		}

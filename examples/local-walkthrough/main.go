@@ -92,7 +92,18 @@ func walkthrough(ctx context.Context, server string) error {
 	rows, _ := json.Marshal(res["rows"])
 	fmt.Printf("largest cities (truncated=%v): %s\n", res["truncated"], rows)
 
-	// 4. Start a long job, see it listed, cancel it.
+	// 4. See them on a map: hosts with MCP Apps draw the map; this client
+	// announces no UI, so the result also carries a PNG of it.
+	m, err := call(ctx, c, "view_map", map[string]any{
+		"sql":      "SELECT c.name, c.population, c.geom FROM demo.cities c JOIN demo.big_cities b USING (name)",
+		"color_by": "population",
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("map: %v features, bbox %v, picture %v\n", m["feature_count"], m["bbox"], m["image"])
+
+	// 5. Start a long job, see it listed, cancel it.
 	long, err := call(ctx, c, "submit_job", map[string]any{
 		"sql": "SELECT sum(a.range * b.range) FROM range(100000000) a, range(100000000) b",
 	})
