@@ -94,9 +94,10 @@ export class MapView {
     const b = fc.bbox && fc.bbox.length === 4 ? L.latLngBounds([fc.bbox[1], fc.bbox[0]], [fc.bbox[3], fc.bbox[2]]) : this.data.getBounds();
     if (!b.isValid()) return;
     if (b.getNorthEast().equals(b.getSouthWest())) {
-      this.map.setView(b.getCenter(), 10);
+      this.map.setView(b.getCenter(), 10, { animate: false });
     } else {
-      this.map.fitBounds(b, { padding: [24, 24], maxZoom: 14 });
+      // No animation: what is reported as drawn is what is on screen.
+      this.map.fitBounds(b, { padding: [24, 24], maxZoom: 14, animate: false });
     }
   }
 
