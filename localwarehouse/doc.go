@@ -31,6 +31,8 @@
 //	GET  /v3/sql/{connection}/job/{jobId}
 //	DELETE /v3/sql/{connection}/job/{jobId}
 //	GET  /v3/sql/jobs                -> JSON array of the pending and running jobs
+//	GET  /v3/maps/{connection}/tileset?name=T               -> TileJSON of tileset T (see Tilesets)
+//	GET  /v3/maps/{connection}/tileset/{z}/{x}/{y}?name=T   -> one tile of T, MVT
 //
 // A query response is
 //
@@ -234,6 +236,14 @@
 // is the number of rows written. Read-only mode fails such jobs. A tiler
 // CALL sent to the synchronous query endpoint gets a 400 saying to submit
 // it as a job.
+//
+// A finished tileset is served like CARTO's Maps API serves one: its
+// TileJSON 3.0.0 (the metadata row, with bounds and center as arrays and a
+// "tiles" template on the host the request came to) and its tiles, gzip
+// MVT sent with Content-Encoding: gzip to clients that accept it
+// (decompressed otherwise), 204 No Content where the tileset has no tile.
+// CORS stays off, as for every endpoint here: a browser page on another
+// origin cannot read them.
 //
 // # Read-only mode and safety
 //

@@ -33,6 +33,8 @@ func (w *Warehouse) routes() http.Handler {
 	mux.HandleFunc("/v3/sql/{connection}/query", w.withConnection(w.handleQuery))
 	mux.HandleFunc("/v3/sql/{connection}/job", w.withConnection(w.handleCreateJob))
 	mux.HandleFunc("/v3/sql/{connection}/job/{jobId}", w.withConnection(w.handleJob))
+	mux.HandleFunc("/v3/maps/{connection}/tileset", w.withConnection(w.handleTileJSON))
+	mux.HandleFunc("/v3/maps/{connection}/tileset/{z}/{x}/{y}", w.withConnection(w.handleTile))
 	mux.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) {
 		writeError(rw, errorf(http.StatusNotFound, "Not found: "+r.URL.Path))
 	})
