@@ -25,6 +25,8 @@ type Client struct {
 	Jobs *JobService
 	// Connections lists the organization's connections (OAuth tokens only).
 	Connections *ConnectionService
+	// Maps reads tilesets (TileJSON and tiles) through the Maps API.
+	Maps *MapService
 
 	baseURL    *url.URL
 	connection string
@@ -83,6 +85,7 @@ func New(cfg Config) (*Client, error) {
 	c.Queries = &QueryService{c: c}
 	c.Jobs = &JobService{c: c}
 	c.Connections = &ConnectionService{c: c}
+	c.Maps = &MapService{c: c}
 	return c, nil
 }
 
