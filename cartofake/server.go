@@ -8,6 +8,9 @@
 //     unknown SQL gets 400 {"error":"...","status":400} like a warehouse error;
 //   - POST /v3/sql/{connection}/job, GET and DELETE /v3/sql/{connection}/job/{id},
 //     GET /v3/sql/jobs, with scriptable job progress (SetJobScript, SetJobStatus);
+//   - GET /v3/maps/{connection}/tileset?name= (TileJSON) and
+//     GET /v3/maps/{connection}/tileset/{z}/{x}/{y}?name= (an MVT tile, 204 where
+//     there is none), for tilesets registered with SetTileset;
 //   - POST /oauth/token, when WithOAuthClient is given, so the server is also its
 //     own auth server (point the client's auth URL at Server.URL).
 //
@@ -35,6 +38,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -201,6 +205,60 @@ type Server struct {
 	jobScript    []JobStep
 	getCache     map[string]bool
 	backends     map[string]QueryBackend
+	tilesets     map[string]*tileset
+}
+
+type tileset struct {
+	tileJSON []byte
+	tiles    map[[3]int][]byte
+}
+
+// SetTileset registers a tileset: its TileJSON, served as is, and its tiles
+// (uncompressed MVT) by {z, x, y}.
+func (s *Server) SetTileset(name string, tileJSON []byte, tiles map[[3]int][]byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tilesets == nil {
+		s.tilesets = map[string]*tileset{}
+	}
+	s.tilesets[name] = &tileset{tileJSON: tileJSON, tiles: tiles}
+}
+
+// serveTileset answers the Maps API's tileset routes.
+func (s *Server) serveTileset(w http.ResponseWriter, r *http.Request, segs []string) {
+	if r.Method != http.MethodGet {
+		writeError(w, http.StatusMethodNotAllowed, "Method not allowed")
+		return
+	}
+	name := r.URL.Query().Get("name")
+	s.mu.Lock()
+	ts := s.tilesets[name]
+	s.mu.Unlock()
+	if ts == nil {
+		writeError(w, http.StatusNotFound, "Tileset not found: "+name)
+		return
+	}
+	if len(segs) == 4 {
+		writeRaw(w, http.StatusOK, ts.tileJSON)
+		return
+	}
+	var zxy [3]int
+	for i, sg := range segs[4:] {
+		n, err := strconv.Atoi(sg)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "Invalid tile coordinates")
+			return
+		}
+		zxy[i] = n
+	}
+	data, ok := ts.tiles[zxy]
+	if !ok {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.mapbox-vector-tile")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(data)
 }
 
 // New starts a fake server; it is closed by t.Cleanup.
@@ -448,11 +506,19 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 			s.serveConnections(w, r)
 		}
 		return
-	case len(segs) < 3 || segs[0] != "v3" || segs[1] != "sql":
+	case len(segs) < 3 || segs[0] != "v3" || (segs[1] != "sql" && segs[1] != "maps"):
 		writeError(w, http.StatusNotFound, "Not found")
 		return
 	}
 	if !s.authorize(w, r) {
+		return
+	}
+	if segs[1] == "maps" {
+		if (len(segs) == 4 || len(segs) == 7) && segs[3] == "tileset" {
+			s.serveTileset(w, r, segs)
+			return
+		}
+		writeError(w, http.StatusNotFound, "Not found")
 		return
 	}
 	switch {

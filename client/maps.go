@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -31,6 +32,15 @@ type TileJSON struct {
 	VectorLayers json.RawMessage `json:"vector_layers"`
 	Tilestats    json.RawMessage `json:"tilestats"`
 	Raw          json.RawMessage `json:"-"`
+}
+
+// tileMediaTypes are the Content-Types a vector tile may come with.
+var tileMediaTypes = map[string]bool{
+	"application/vnd.mapbox-vector-tile": true,
+	"application/x-protobuf":             true,
+	"application/protobuf":               true,
+	"application/x-mvt":                  true,
+	"application/octet-stream":           true,
 }
 
 // maxTileBytes bounds a tile read: CARTO's tiler caps tiles at 6 MB.
@@ -84,6 +94,12 @@ func (s *MapService) Tile(ctx context.Context, connection, name string, z, x, y 
 	}
 	if len(data) > maxTileBytes {
 		return nil, s.c.wrap(cl, fmt.Errorf("%w: the tile is over %d MiB", ErrInvalidResponse, maxTileBytes>>20))
+	}
+	// A JSON, HTML or XML page with a 2xx status is a proxy's or an error
+	// page, not a tile.
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); !tileMediaTypes[mt] {
+		return nil, s.c.wrap(cl, fmt.Errorf("%w (HTTP %d, %s): not a vector tile: %s", ErrInvalidResponse,
+			resp.StatusCode, mt, describeNonJSON(resp, data[:min(len(data), 4096)])))
 	}
 	if len(data) == 0 {
 		return nil, nil

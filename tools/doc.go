@@ -1,5 +1,8 @@
 // Package tools defines carto-mcp's MCP tools: run_query, submit_job, get_job,
-// cancel_job and list_jobs, on top of the CARTO SQL API client.
+// cancel_job and list_jobs, on top of the CARTO SQL API client, and
+// get_tileset_tile, an app-only tool (_meta.ui.visibility ["app"]) through
+// which map views, which have no network, load a tileset tile by tile from
+// the Maps API.
 //
 // Each tool is one constructor (RunQuery, SubmitJob, ...) returning a
 // server.ServerTool, with Go input and output types. Their JSON Schemas are

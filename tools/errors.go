@@ -41,6 +41,7 @@ const (
 	opListJobs
 	opListConnections
 	opDiscover
+	opTileset
 )
 
 // describeError turns an error from the client (or the call's context) into
@@ -179,6 +180,9 @@ func describeAPIError(op opKind, e *client.APIError) *callError {
 				"(list_jobs shows running jobs with their connection)."
 		case opListJobs:
 			advice = "The jobs endpoint was not found: the server's " + client.EnvBaseURL + " may be wrong (tell the user)."
+		case opTileset:
+			advice = "No such tileset on " + where + ". Check the name (fully qualified, as the output_table of the tileset job), " +
+				"and that the job that creates it has succeeded (get_job)."
 		default:
 			advice = "Check the connection name (case-sensitive; see the CARTO Workspace under Connections). " +
 				"If the message names a table, check the table name and that it exists."

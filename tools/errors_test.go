@@ -13,12 +13,13 @@ import (
 
 // callArgs are valid arguments for each tool.
 var callArgs = map[string]map[string]any{
-	tools.ToolRunQuery:  {"sql": "SELECT * FROM cities"},
-	tools.ToolSubmitJob: {"sql": "CREATE TABLE t AS SELECT 1"},
-	tools.ToolGetJob:    {"job_id": "job_000001"},
-	tools.ToolCancelJob: {"job_id": "job_000001"},
-	tools.ToolListJobs:  {},
-	tools.ToolViewMap:   {"sql": "SELECT * FROM cities", "image": "never", "limit": 100},
+	tools.ToolRunQuery:       {"sql": "SELECT * FROM cities"},
+	tools.ToolSubmitJob:      {"sql": "CREATE TABLE t AS SELECT 1"},
+	tools.ToolGetJob:         {"job_id": "job_000001"},
+	tools.ToolCancelJob:      {"job_id": "job_000001"},
+	tools.ToolListJobs:       {},
+	tools.ToolViewMap:        {"sql": "SELECT * FROM cities", "image": "never", "limit": 100},
+	tools.ToolGetTilesetTile: {"tileset": "carto_dw.demo.stores_tiles", "z": 0, "x": 0, "y": 0},
 }
 
 // TestCARTOFailures runs every tool against CARTO faults: each ends in an isError

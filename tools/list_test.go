@@ -136,6 +136,7 @@ func TestToolAnnotations(t *testing.T) {
 			tools.ToolListJobs:        {true, false, true, true},
 			tools.ToolListConnections: {true, false, true, true},
 			tools.ToolViewMap:         {true, false, true, true},
+			tools.ToolGetTilesetTile:  {true, false, true, true},
 		}},
 		{true, map[string]hints{
 			tools.ToolRunQuery:        {true, false, false, true},
@@ -143,6 +144,7 @@ func TestToolAnnotations(t *testing.T) {
 			tools.ToolListJobs:        {true, false, true, true},
 			tools.ToolListConnections: {true, false, true, true},
 			tools.ToolViewMap:         {true, false, true, true},
+			tools.ToolGetTilesetTile:  {true, false, true, true},
 		}},
 	} {
 		e := newEnv(t, withOptions(func(o *tools.Options) { o.ReadOnly = tc.readOnly }))
@@ -195,7 +197,7 @@ func TestReadOnlyModeHidesWriteTools(t *testing.T) {
 		}
 	}
 	slices.Sort(names)
-	assert.Equal(t, []string{tools.ToolGetJob, tools.ToolListConnections, tools.ToolListJobs, tools.ToolRunQuery, tools.ToolViewMap}, names)
+	assert.Equal(t, []string{tools.ToolGetJob, tools.ToolGetTilesetTile, tools.ToolListConnections, tools.ToolListJobs, tools.ToolRunQuery, tools.ToolViewMap}, names)
 
 	// Hidden tools cannot be called either: that is a protocol error (unknown tool).
 	for _, name := range []string{tools.ToolSubmitJob, tools.ToolCancelJob} {
@@ -238,11 +240,12 @@ func TestSchemasAreEnforced(t *testing.T) {
 	require.NoError(t, err)
 
 	valid := map[string]map[string]any{
-		tools.ToolRunQuery:  {"sql": "SELECT 1"},
-		tools.ToolSubmitJob: {"sql": "SELECT 1"},
-		tools.ToolGetJob:    {"job_id": "j"},
-		tools.ToolCancelJob: {"job_id": "j"},
-		tools.ToolListJobs:  {},
+		tools.ToolRunQuery:       {"sql": "SELECT 1"},
+		tools.ToolSubmitJob:      {"sql": "SELECT 1"},
+		tools.ToolGetJob:         {"job_id": "j"},
+		tools.ToolCancelJob:      {"job_id": "j"},
+		tools.ToolListJobs:       {},
+		tools.ToolGetTilesetTile: {"tileset": "t", "z": 0, "x": 0, "y": 0},
 	}
 	for _, name := range tools.ToolNames {
 		var req mcp.CallToolRequest

@@ -9,18 +9,19 @@ const ServerName = "carto-mcp"
 
 // The tool names.
 const (
-	ToolRunQuery  = "run_query"
-	ToolSubmitJob = "submit_job"
-	ToolGetJob    = "get_job"
-	ToolCancelJob = "cancel_job"
-	ToolListJobs  = "list_jobs"
-
+	ToolRunQuery        = "run_query"
+	ToolSubmitJob       = "submit_job"
+	ToolGetJob          = "get_job"
+	ToolCancelJob       = "cancel_job"
+	ToolListJobs        = "list_jobs"
 	ToolListConnections = "list_connections"
 	ToolViewMap         = "view_map"
+	// ToolGetTilesetTile is app-only: map views load tilesets through it.
+	ToolGetTilesetTile = "get_tileset_tile"
 )
 
 // ToolNames lists every tool this package defines, whatever the mode.
-var ToolNames = []string{ToolListConnections, ToolRunQuery, ToolSubmitJob, ToolGetJob, ToolCancelJob, ToolListJobs, ToolViewMap}
+var ToolNames = []string{ToolListConnections, ToolRunQuery, ToolSubmitJob, ToolGetJob, ToolCancelJob, ToolListJobs, ToolViewMap, ToolGetTilesetTile}
 
 const instructions = `carto-mcp runs SQL in the data warehouses connected to a CARTO organization (BigQuery, Snowflake, Redshift, PostgreSQL, Databricks) through the CARTO SQL API.
 
@@ -44,13 +45,14 @@ This server is read-only: run_query accepts only statements that read data, and 
 // maxTasks bounds the task-augmented calls running at once.
 const maxTasks = 100
 
-// Tools returns the tools for d's options, in a stable order: all six, or in
-// read-only mode run_query, get_job, list_jobs and view_map.
+// Tools returns the tools for d's options, in a stable order: all eight, or in
+// read-only mode list_connections, run_query, get_job, list_jobs, view_map and
+// get_tileset_tile.
 func Tools(d *Deps) []server.ServerTool {
 	if d.opts.ReadOnly {
-		return []server.ServerTool{ListConnections(d), RunQuery(d), GetJob(d), ListJobs(d), ViewMap(d)}
+		return []server.ServerTool{ListConnections(d), RunQuery(d), GetJob(d), ListJobs(d), ViewMap(d), GetTilesetTile(d)}
 	}
-	return []server.ServerTool{ListConnections(d), RunQuery(d), SubmitJob(d), GetJob(d), CancelJob(d), ListJobs(d), ViewMap(d)}
+	return []server.ServerTool{ListConnections(d), RunQuery(d), SubmitJob(d), GetJob(d), CancelJob(d), ListJobs(d), ViewMap(d), GetTilesetTile(d)}
 }
 
 // Register adds the tools, the job resource template and the prompts for opts

@@ -33,6 +33,7 @@ var Tools = []Tool{
 	{tools.ToolListJobs, tools.ListJobsInput{}, tools.ListJobsOutput{}},
 	{tools.ToolListConnections, tools.ListConnectionsInput{}, tools.ListConnectionsOutput{}},
 	{tools.ToolViewMap, tools.ViewMapInput{}, tools.ViewMapOutput{}},
+	{tools.ToolGetTilesetTile, tools.GetTilesetTileInput{}, tools.GetTilesetTileOutput{}},
 }
 
 // Generate returns every schema file, by file name ("run_query.input.json"),
