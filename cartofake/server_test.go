@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -194,9 +195,23 @@ func TestFaults(t *testing.T) {
 
 	// A delay longer than the test: the request context ends it, and Close
 	// does not hang on it.
-	s.Inject(cartofake.Fault{Times: 1, Delay: time.Hour})
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	// The request is cancelled once the server holds it: a deadline could end
+	// it before it arrived, leaving the fault to hold the next request.
+	arrived := make(chan struct{})
+	var once sync.Once
+	s.Inject(cartofake.Fault{Times: 1, Delay: time.Hour, Match: func(*http.Request) bool {
+		once.Do(func() { close(arrived) })
+		return true
+	}})
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	go func() {
+		select {
+		case <-arrived:
+		case <-ctx.Done():
+		}
+		cancel()
+	}()
 	req, _ := http.NewRequestWithContext(ctx, "GET", s.URL+"/v3/sql/jobs", nil)
 	_, err = s.Client().Do(req)
 	require.Error(t, err)
