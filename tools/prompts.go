@@ -121,8 +121,9 @@ func parseTilesetArgs(args map[string]string) (tilesetArgs, error) {
 		a.warehouse = "postgres"
 	case "":
 		return a, fmt.Errorf("`warehouse` could not be learned from the connection: pass it (bigquery, snowflake, postgres, redshift or databricks)")
-	case "duckdb":
-		return a, fmt.Errorf("the connection is the embedded local warehouse (DuckDB), which has no CARTO Analytics Toolbox: tilesets are created on a CARTO connection to BigQuery, Snowflake, PostgreSQL, Redshift or Databricks")
+	case "duckdb", "local":
+		// The embedded local warehouse runs CARTO's tiler procedures itself.
+		a.warehouse = "duckdb"
 	default:
 		return a, fmt.Errorf("`warehouse` %q is not one of bigquery, snowflake, postgres, redshift, databricks", w)
 	}
@@ -336,6 +337,10 @@ func (d *Deps) tilesetSteps(a tilesetArgs) string {
 	}
 	fmt.Fprintf(&b, "Create a tileset from %s into the table %s (zoom levels %d to %d) on %s (%s), with CARTO's Analytics Toolbox, as a job.\n\n",
 		source, a.output, a.zoomMin, a.zoomMax, on, a.warehouse)
+	if a.warehouse == "duckdb" {
+		b.WriteString("This is the embedded local warehouse (--local): carto-mcp runs CARTO's tiler itself, offline, and writes the same table " +
+			"as CARTO on PostgreSQL and BigQuery (z, x, y, data: gzip-compressed Mapbox Vector Tiles, layer default, plus a z = -1 metadata row).\n\n")
+	}
 	call := tilesetCall(a)
 	if call == "" {
 		b.WriteString("CARTO's Analytics Toolbox for Databricks, as documented, has no tileset procedure (its modules are location data services: " +
@@ -368,8 +373,19 @@ func (d *Deps) tilesetSteps(a tilesetArgs) string {
 		"Tileset jobs can take minutes; never submit the call again while it runs (list_jobs shows running jobs). "+
 		"Clients that support MCP tasks may instead call submit_job as a task; clients that support subscriptions may subscribe to the job's resource_uri. "+
 		"cancel_job stops the job if the user asks.\n", get)
+	if a.warehouse == "duckdb" {
+		b.WriteString("   While it runs, the job's provider.tileset shows the progress: phase (reading, tiling, committing), rows_read, tiles_written and the zoom of the last tile; tell the user.\n")
+	}
 	fmt.Fprintf(&b, "5. When status is success, check the tileset with run_query: %s. ",
 		toolArgs(a.connection, "sql", "SELECT z, count(*) AS tiles FROM "+a.output+" GROUP BY z ORDER BY z"))
+	if a.warehouse == "duckdb" {
+		fmt.Fprintf(&b, "Then read the metadata row (bounds, center, zoom range, vector_layers with field types, tilestats): run_query %s.\n",
+			toolArgs(a.connection, "sql", "SELECT decode(data) AS metadata FROM "+a.output+" WHERE z = -1"))
+		fmt.Fprintf(&b, "6. View it: the local warehouse serves it as CARTO's Maps API does, TileJSON at /v3/maps/<connection>/tileset?name=%s with the tiles "+
+			"at /v3/maps/<connection>/tileset/{z}/{x}/{y}?name=%s (MapLibre and deck.gl read those), and map views load its tiles through get_tileset_tile.\n", a.output, a.output)
+		b.WriteString("If it failed, read error.msg: it names what to change (the option, the column, the input row, or a lower zoom_max); the output table is not left behind.\n")
+		return b.String()
+	}
 	b.WriteString("If it failed, read error.msg: \"already exists\" means the output table exists (step 2); a procedure that is not found, " +
 		"or a permission error, means the Analytics Toolbox is not installed or not granted on this connection, or lives under another name " +
 		"(for BigQuery often `carto-un`.carto or `carto-un-eu`.carto): ask the user rather than guess.\n")

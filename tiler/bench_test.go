@@ -1,0 +1,91 @@
+package tiler
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"testing"
+
+	"github.com/paulmach/orb"
+)
+
+// Benchmarks of the tiler alone (no warehouse): tiles per second and the
+// peak live heap while tiling, sampled every 256 tiles. The heap holds the
+// features and the depth-first path, never the tiles, so for a fixed input
+// it stays flat however many tiles a zoom range makes (BenchmarkZoomScaling);
+// it grows with the features (BenchmarkPoints).
+//
+//	go test -run '^$' -bench . -benchtime 1x ./tiler/   (TILER_BENCH_1M=1 adds 1,000,000 points)
+
+func randomPoints(n int) *Source {
+	src := NewSource([]Property{{"id", Number}, {"kind", String}})
+	rng := rand.New(rand.NewPCG(7, 11))
+	kinds := []string{"a", "b", "c", "d"}
+	for i := range n {
+		// Clustered like real data: around 200 centres.
+		c := rng.IntN(200)
+		crng := rand.New(rand.NewPCG(uint64(c), 1))
+		lon, lat := crng.Float64()*300-150, crng.Float64()*120-60
+		p := orb.Point{lon + rng.NormFloat64()*2, lat + rng.NormFloat64()*2}
+		p[0] = max(-180, min(180, p[0]))
+		p[1] = max(-85, min(85, p[1]))
+		if err := src.Add(int64(i), p, []any{int64(i), kinds[i%4]}); err != nil {
+			panic(err)
+		}
+	}
+	return src
+}
+
+func benchTile(b *testing.B, src *Source, zmax int) {
+	o, err := ParseSimpleOptions(fmt.Sprintf(`{"zoom_max": %d, "max_tile_size_strategy": "drop_fraction_as_needed"}`, zmax))
+	if err != nil {
+		b.Fatal(err)
+	}
+	o.Properties = src.props
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	runtime.GC()
+	metrics.Read(sample)
+	base := sample[0].Value.Uint64()
+	var peak uint64
+	var tiles int64
+	b.ResetTimer()
+	for range b.N {
+		res, err := src.Tile(context.Background(), o, func(t Tile) error {
+			if tiles++; tiles%256 == 0 {
+				metrics.Read(sample)
+				peak = max(peak, sample[0].Value.Uint64())
+			}
+			return nil
+		}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = res
+	}
+	b.StopTimer()
+	secs := b.Elapsed().Seconds()
+	b.ReportMetric(float64(tiles)/float64(b.N), "tiles/op")
+	b.ReportMetric(float64(tiles)/secs, "tiles/s")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(peak-min(peak, base))/(1<<20), "peak-over-input-MiB")
+}
+
+func BenchmarkPoints(b *testing.B) {
+	sizes := []int{100_000}
+	if os.Getenv("TILER_BENCH_1M") != "" { // minutes and ~1 GiB: not in CI's run-once pass
+		sizes = append(sizes, 1_000_000)
+	}
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("n=%d/z0-12", n), func(b *testing.B) { benchTile(b, randomPoints(n), 12) })
+	}
+}
+
+func BenchmarkZoomScaling(b *testing.B) {
+	src := randomPoints(100_000)
+	for _, z := range []int{8, 10, 12} {
+		b.Run(fmt.Sprintf("n=100000/z0-%d", z), func(b *testing.B) { benchTile(b, src, z) })
+	}
+}
