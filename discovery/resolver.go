@@ -331,3 +331,12 @@ func Probe(ctx context.Context, c *client.Client, conn string) (Provider, error)
 	}
 	return "", fmt.Errorf("%w: %q answered none of the probe statements as a known warehouse would", ErrUnknownProvider, conn)
 }
+
+// APIError is the error of the last attempt to list connections with ctx's
+// credentials, or nil when it succeeded or was not made.
+func (r *Resolver) APIError(ctx context.Context) error {
+	s := r.scope(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.apiErr
+}

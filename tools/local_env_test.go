@@ -43,7 +43,13 @@ const (
 func newLocalEnv(t *testing.T, transportName, protocol string) *env {
 	t.Helper()
 	// No demo data: building it costs CPU that the tests beside this one need.
-	wh, err := localwarehouse.New(t.Context(), localwarehouse.Options{NoDemoData: true})
+	return newLocalEnvWith(t, transportName, protocol, localwarehouse.Options{NoDemoData: true}, tools.Options{})
+}
+
+// newLocalEnvWith is newLocalEnv with the warehouse's and the tools' options.
+func newLocalEnvWith(t *testing.T, transportName, protocol string, whOpts localwarehouse.Options, opts tools.Options) *env {
+	t.Helper()
+	wh, err := localwarehouse.New(t.Context(), whOpts)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = wh.Close() })
 	logs := &syncBuffer{}
@@ -55,7 +61,8 @@ func newLocalEnv(t *testing.T, transportName, protocol string) *env {
 		HTTPClient: &http.Client{Transport: inproc.New(wh.Handler())},
 	})
 	require.NoError(t, err)
-	srv, deps, err := tools.NewServerWithDeps(tools.Options{Client: c, Logger: logger, Local: true})
+	opts.Client, opts.Logger, opts.Local = c, logger, true
+	srv, deps, err := tools.NewServerWithDeps(opts)
 	require.NoError(t, err)
 	t.Cleanup(deps.Close)
 

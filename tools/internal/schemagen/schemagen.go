@@ -34,6 +34,7 @@ var Tools = []Tool{
 	{tools.ToolListConnections, tools.ListConnectionsInput{}, tools.ListConnectionsOutput{}},
 	{tools.ToolViewMap, tools.ViewMapInput{}, tools.ViewMapOutput{}},
 	{tools.ToolGetTilesetTile, tools.GetTilesetTileInput{}, tools.GetTilesetTileOutput{}},
+	{tools.ToolListTables, tools.ListTablesInput{}, tools.ListTablesOutput{}},
 }
 
 // Generate returns every schema file, by file name ("run_query.input.json"),
