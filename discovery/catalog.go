@@ -258,13 +258,18 @@ LEFT JOIN (SELECT table_name, column_name, data_type FROM %[1]s.information_sche
 ORDER BY name, column_name`, cat, schema, filter("table_name"), page("table_name", o), spatialCandidate("column_name", "data_type"))
 }
 
-// DuckDB (the local warehouse): duckdb_databases(), duckdb_schemas(),
+// DuckDB (the local warehouse): duckdb_databases() (the current one, and
+// those with tables or views), duckdb_schemas(),
 // duckdb_tables() (estimated_size: a row estimate), duckdb_views() and
 // duckdb_columns(), https://duckdb.org/docs/stable/sql/meta/duckdb_table_functions
 func duckdbList(b *binder, path []string, o ListOptions, filter func(string) string) string {
 	switch len(path) {
 	case 0:
-		return "SELECT database_name AS name FROM duckdb_databases() WHERE NOT internal" + filter("database_name") + " " + page("database_name", o)
+		// The current database, and others that hold tables or views: not the
+		// catalogs that only hold functions (the local warehouse's carto).
+		return `SELECT database_name AS name FROM duckdb_databases() WHERE NOT internal AND (database_name = current_database()
+  OR database_name IN (SELECT database_name FROM duckdb_tables() UNION SELECT database_name FROM duckdb_views() WHERE NOT internal))` +
+			filter("database_name") + " " + page("database_name", o)
 	case 1:
 		return fmt.Sprintf("SELECT schema_name AS name FROM duckdb_schemas() WHERE database_name = %s AND NOT internal%s %s",
 			b.bind(path[0]), filter("schema_name"), page("schema_name", o))
