@@ -20,6 +20,8 @@ var callArgs = map[string]map[string]any{
 	tools.ToolListJobs:       {},
 	tools.ToolViewMap:        {"sql": "SELECT * FROM cities", "image": "never", "limit": 100},
 	tools.ToolGetTilesetTile: {"tileset": "carto_dw.demo.stores_tiles", "z": 0, "x": 0, "y": 0},
+	// describe_table needs a table to fail on CARTO rather than on its arguments.
+	tools.ToolDescribeTable: {"table": "p.d.t"},
 }
 
 // TestCARTOFailures runs every tool against CARTO faults: each ends in an isError

@@ -192,6 +192,23 @@ func (d *Deps) connectionProvider(ctx context.Context, name string) (string, dis
 	if conn == "" {
 		return "", "", describeError(opDiscover, client.ErrNoConnection, d.opts.CallTimeout)
 	}
+	if listing, err := d.providers.List(ctx, c, c.DefaultConnection()); err == nil && listing.Complete {
+		known := false
+		var names []string
+		for _, lc := range listing.Connections {
+			known = known || lc.Name == conn
+			names = append(names, lc.Name)
+		}
+		if !known {
+			msg := fmt.Sprintf("There is no connection %q among the %d CARTO lists for these credentials (names are case-sensitive).", conn, len(names))
+			if near := discovery.Suggest(conn, names, 5); len(near) > 0 {
+				msg += " Did you mean " + quoteNames(near) + "?"
+			} else {
+				msg += " See them with list_connections."
+			}
+			return conn, "", &callError{kind: "not_found", text: msg}
+		}
+	}
 	found, err := d.providers.Resolve(ctx, c, conn)
 	var apiErr *client.APIError
 	switch {

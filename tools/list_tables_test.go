@@ -91,7 +91,7 @@ func TestListTablesBadInput(t *testing.T) {
 		{map[string]any{"path": `carto_local."demo'; DROP TABLE x; --"`}, []string{`no schema "demo'; DROP TABLE x; --"`, `Did you mean "demo"`}},
 		{map[string]any{"path": `carto_local."unclosed`}, []string{"not closed"}},
 		{map[string]any{"path": "carto_local..demo"}, []string{"empty part"}},
-		{map[string]any{"connection": "carto_locl"}, []string{"HTTP 404", `Did you mean "carto_local"`}},
+		{map[string]any{"connection": "carto_locl"}, []string{`no connection "carto_locl"`, `Did you mean "carto_local"`}},
 	} {
 		text := e.failed(e.call(tools.ToolListTables, tc.args))
 		assert.Empty(t, missing(text, tc.want...), "%v: %s", tc.args, text)

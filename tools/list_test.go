@@ -138,6 +138,7 @@ func TestToolAnnotations(t *testing.T) {
 			tools.ToolViewMap:         {true, false, true, true},
 			tools.ToolGetTilesetTile:  {true, false, true, true},
 			tools.ToolListTables:      {true, false, true, true},
+			tools.ToolDescribeTable:   {true, false, true, true},
 		}},
 		{true, map[string]hints{
 			tools.ToolRunQuery:        {true, false, false, true},
@@ -147,6 +148,7 @@ func TestToolAnnotations(t *testing.T) {
 			tools.ToolViewMap:         {true, false, true, true},
 			tools.ToolGetTilesetTile:  {true, false, true, true},
 			tools.ToolListTables:      {true, false, true, true},
+			tools.ToolDescribeTable:   {true, false, true, true},
 		}},
 	} {
 		e := newEnv(t, withOptions(func(o *tools.Options) { o.ReadOnly = tc.readOnly }))
@@ -199,7 +201,7 @@ func TestReadOnlyModeHidesWriteTools(t *testing.T) {
 		}
 	}
 	slices.Sort(names)
-	assert.Equal(t, []string{tools.ToolGetJob, tools.ToolGetTilesetTile, tools.ToolListConnections, tools.ToolListJobs, tools.ToolListTables, tools.ToolRunQuery, tools.ToolViewMap}, names)
+	assert.Equal(t, []string{tools.ToolDescribeTable, tools.ToolGetJob, tools.ToolGetTilesetTile, tools.ToolListConnections, tools.ToolListJobs, tools.ToolListTables, tools.ToolRunQuery, tools.ToolViewMap}, names)
 
 	// Hidden tools cannot be called either: that is a protocol error (unknown tool).
 	for _, name := range []string{tools.ToolSubmitJob, tools.ToolCancelJob} {

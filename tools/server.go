@@ -16,18 +16,19 @@ const (
 	ToolListJobs        = "list_jobs"
 	ToolListConnections = "list_connections"
 	ToolListTables      = "list_tables"
+	ToolDescribeTable   = "describe_table"
 	ToolViewMap         = "view_map"
 	// ToolGetTilesetTile is app-only: map views load tilesets through it.
 	ToolGetTilesetTile = "get_tileset_tile"
 )
 
 // ToolNames lists every tool this package defines, whatever the mode.
-var ToolNames = []string{ToolListConnections, ToolListTables, ToolRunQuery, ToolSubmitJob, ToolGetJob, ToolCancelJob, ToolListJobs, ToolViewMap, ToolGetTilesetTile}
+var ToolNames = []string{ToolListConnections, ToolListTables, ToolDescribeTable, ToolRunQuery, ToolSubmitJob, ToolGetJob, ToolCancelJob, ToolListJobs, ToolViewMap, ToolGetTilesetTile}
 
 const instructions = `carto-mcp runs SQL in the data warehouses connected to a CARTO organization (BigQuery, Snowflake, Redshift, PostgreSQL, Databricks) through the CARTO SQL API.
 
 - Every call runs on a named CARTO connection. Omit connection to use this server's default; if there is none, ask the user which connection to use.
-- Start with list_connections: it gives each connection's warehouse (provider), which decides the SQL dialect. Then browse with list_tables (one level at a time) instead of guessing project, dataset, schema or table names, and only then query.
+- Start with list_connections: it gives each connection's warehouse (provider), which decides the SQL dialect. Then browse with list_tables (one level at a time) instead of guessing project, dataset, schema or table names, look at a table with describe_table (columns, geometry, statistics), and only then query.
 - Write SQL in the connection's warehouse dialect, and name tables in full: BigQuery project.dataset.table; Snowflake, Redshift and PostgreSQL database.schema.table.
 - run_query is for reads that finish within about a minute. Results are capped in rows and bytes: when truncated is true, read notice for how to get the rest. Add a LIMIT when exploring.
 - submit_job is for anything longer, for statements that create or change data, and for CALL procedures such as carto.CREATE_TILESET. Follow a job with get_job until done is true; cancel_job stops it; list_jobs shows running jobs.
@@ -51,9 +52,9 @@ const maxTasks = 100
 // get_tileset_tile.
 func Tools(d *Deps) []server.ServerTool {
 	if d.opts.ReadOnly {
-		return []server.ServerTool{ListConnections(d), ListTables(d), RunQuery(d), GetJob(d), ListJobs(d), ViewMap(d), GetTilesetTile(d)}
+		return []server.ServerTool{ListConnections(d), ListTables(d), DescribeTable(d), RunQuery(d), GetJob(d), ListJobs(d), ViewMap(d), GetTilesetTile(d)}
 	}
-	return []server.ServerTool{ListConnections(d), ListTables(d), RunQuery(d), SubmitJob(d), GetJob(d), CancelJob(d), ListJobs(d), ViewMap(d), GetTilesetTile(d)}
+	return []server.ServerTool{ListConnections(d), ListTables(d), DescribeTable(d), RunQuery(d), SubmitJob(d), GetJob(d), CancelJob(d), ListJobs(d), ViewMap(d), GetTilesetTile(d)}
 }
 
 // Register adds the tools, the job resource template and the prompts for opts

@@ -85,7 +85,7 @@ func exercise(t *testing.T, ctx context.Context, c *mcpclient.Client) {
 	for _, tool := range tools.Tools {
 		names = append(names, tool.Name)
 	}
-	assert.ElementsMatch(t, []string{"list_connections", "list_tables", "run_query", "submit_job", "get_job", "cancel_job", "list_jobs", "view_map", "get_tileset_tile"}, names)
+	assert.ElementsMatch(t, []string{"list_connections", "list_tables", "describe_table", "run_query", "submit_job", "get_job", "cancel_job", "list_jobs", "view_map", "get_tileset_tile"}, names)
 
 	req := mcp.CallToolRequest{}
 	req.Params.Name = "run_query"
@@ -220,7 +220,7 @@ func TestReadOnlyOnLocalWarehouse(t *testing.T) {
 			assert.True(t, *tool.Annotations.ReadOnlyHint)
 		}
 	}
-	assert.ElementsMatch(t, []string{"list_connections", "list_tables", "run_query", "get_job", "list_jobs", "view_map", "get_tileset_tile"}, names)
+	assert.ElementsMatch(t, []string{"list_connections", "list_tables", "describe_table", "run_query", "get_job", "list_jobs", "view_map", "get_tileset_tile"}, names)
 
 	query := func(sql string) *mcp.CallToolResult {
 		req := mcp.CallToolRequest{}

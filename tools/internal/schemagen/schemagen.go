@@ -35,6 +35,7 @@ var Tools = []Tool{
 	{tools.ToolViewMap, tools.ViewMapInput{}, tools.ViewMapOutput{}},
 	{tools.ToolGetTilesetTile, tools.GetTilesetTileInput{}, tools.GetTilesetTileOutput{}},
 	{tools.ToolListTables, tools.ListTablesInput{}, tools.ListTablesOutput{}},
+	{tools.ToolDescribeTable, tools.DescribeTableInput{}, tools.DescribeTableOutput{}},
 }
 
 // Generate returns every schema file, by file name ("run_query.input.json"),

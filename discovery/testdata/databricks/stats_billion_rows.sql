@@ -1,0 +1,27 @@
+-- Databricks: https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-syntax-qry-select-sampling,
+-- .../functions/percentile_approx, .../functions/approx_count_distinct, .../functions/st_geometrytype, .../functions/st_xmin
+WITH s AS (SELECT `revenue`, `Category Name`, `is_open`, `opened_at`, `geom`, `attrs` FROM `proj-1`.`geo_data`.`Stores 2024` TABLESAMPLE (0.002 PERCENT) LIMIT 10000)
+SELECT -1 AS col, 'rows' AS stat, CAST(NULL AS STRING) AS val, COUNT(*) AS n FROM s
+UNION ALL SELECT 0 AS col, 'nulls' AS stat, CAST(NULL AS STRING) AS val, COUNT(*) - COUNT(`revenue`) AS n FROM s
+UNION ALL SELECT 0 AS col, 'min' AS stat, CAST(MIN(`revenue`) AS STRING) AS val, CAST(NULL AS BIGINT) AS n FROM s
+UNION ALL SELECT 0 AS col, 'max' AS stat, CAST(MAX(`revenue`) AS STRING) AS val, CAST(NULL AS BIGINT) AS n FROM s
+UNION ALL SELECT 0 AS col, 'mean' AS stat, CAST(AVG(CAST(`revenue` AS DOUBLE)) AS STRING) AS val, CAST(NULL AS BIGINT) AS n FROM s
+UNION ALL SELECT 0 AS col, 'q1' AS stat, CAST(percentile_approx(CAST(`revenue` AS DOUBLE), 0.25) AS STRING) AS val, CAST(NULL AS BIGINT) AS n FROM s
+UNION ALL SELECT 0 AS col, 'q2' AS stat, CAST(percentile_approx(CAST(`revenue` AS DOUBLE), 0.5) AS STRING) AS val, CAST(NULL AS BIGINT) AS n FROM s
+UNION ALL SELECT 0 AS col, 'q3' AS stat, CAST(percentile_approx(CAST(`revenue` AS DOUBLE), 0.75) AS STRING) AS val, CAST(NULL AS BIGINT) AS n FROM s
+UNION ALL SELECT 1 AS col, 'nulls' AS stat, CAST(NULL AS STRING) AS val, COUNT(*) - COUNT(`Category Name`) AS n FROM s
+UNION ALL SELECT 1 AS col, 'distinct' AS stat, CAST(NULL AS STRING) AS val, approx_count_distinct(`Category Name`) AS n FROM s
+UNION ALL SELECT 1 AS col, 'top' AS stat, CAST(t1.v AS STRING) AS val, t1.n AS n FROM (SELECT `Category Name` AS v, COUNT(*) AS n FROM s WHERE `Category Name` IS NOT NULL GROUP BY `Category Name` ORDER BY n DESC, v LIMIT 10) AS t1
+UNION ALL SELECT 2 AS col, 'nulls' AS stat, CAST(NULL AS STRING) AS val, COUNT(*) - COUNT(`is_open`) AS n FROM s
+UNION ALL SELECT 2 AS col, 'distinct' AS stat, CAST(NULL AS STRING) AS val, approx_count_distinct(`is_open`) AS n FROM s
+UNION ALL SELECT 2 AS col, 'top' AS stat, CAST(t2.v AS STRING) AS val, t2.n AS n FROM (SELECT `is_open` AS v, COUNT(*) AS n FROM s WHERE `is_open` IS NOT NULL GROUP BY `is_open` ORDER BY n DESC, v LIMIT 10) AS t2
+UNION ALL SELECT 3 AS col, 'nulls' AS stat, CAST(NULL AS STRING) AS val, COUNT(*) - COUNT(`opened_at`) AS n FROM s
+UNION ALL SELECT 3 AS col, 'min' AS stat, CAST(MIN(`opened_at`) AS STRING) AS val, CAST(NULL AS BIGINT) AS n FROM s
+UNION ALL SELECT 3 AS col, 'max' AS stat, CAST(MAX(`opened_at`) AS STRING) AS val, CAST(NULL AS BIGINT) AS n FROM s
+UNION ALL SELECT 4 AS col, 'nulls' AS stat, CAST(NULL AS STRING) AS val, COUNT(*) - COUNT(`geom`) AS n FROM s
+UNION ALL SELECT 4 AS col, 'gtype' AS stat, CAST(t4.v AS STRING) AS val, t4.n AS n FROM (SELECT st_geometrytype(`geom`) AS v, COUNT(*) AS n FROM s WHERE st_geometrytype(`geom`) IS NOT NULL GROUP BY st_geometrytype(`geom`) ORDER BY n DESC, v LIMIT 10) AS t4
+UNION ALL SELECT 4 AS col, 'xmin' AS stat, CAST(MIN(st_xmin(`geom`)) AS STRING) AS val, CAST(NULL AS BIGINT) AS n FROM s
+UNION ALL SELECT 4 AS col, 'ymin' AS stat, CAST(MIN(st_ymin(`geom`)) AS STRING) AS val, CAST(NULL AS BIGINT) AS n FROM s
+UNION ALL SELECT 4 AS col, 'xmax' AS stat, CAST(MAX(st_xmax(`geom`)) AS STRING) AS val, CAST(NULL AS BIGINT) AS n FROM s
+UNION ALL SELECT 4 AS col, 'ymax' AS stat, CAST(MAX(st_ymax(`geom`)) AS STRING) AS val, CAST(NULL AS BIGINT) AS n FROM s
+UNION ALL SELECT 5 AS col, 'nulls' AS stat, CAST(NULL AS STRING) AS val, COUNT(*) - COUNT(`attrs`) AS n FROM s
