@@ -225,10 +225,10 @@ func (d *Deps) submitJobTask(reqCtx context.Context, req mcp.CallToolRequest) (*
 		if cerr != nil {
 			attrs = append(attrs, "error", cerr.text)
 		}
-		d.log.Info("task cancelled: CARTO job cancelled", attrs...)
+		d.log.Info("task cancelled: job cancelled", attrs...)
 		return nil, errJobCancelled
 	case ctx.Err() != nil:
-		return nil, fmt.Errorf("carto-mcp stopped following job %s (the server is shutting down); the job keeps running in CARTO: follow it with get_job", j.ID)
+		return nil, d.stoppedFollowing(j.ID)
 	case err != nil:
 		return nil, fmt.Errorf("job %s could not be followed: %s", j.ID, describeError(opGetJob, err, d.opts.CallTimeout).text)
 	}
@@ -254,4 +254,16 @@ func jobCancelled(j *client.Job) bool {
 		return cancelled(j.Error)
 	}
 	return false
+}
+
+// stoppedFollowing is a task's error when the server stops while it follows
+// job id. It says what becomes of the job: a CARTO job runs on, but a job of
+// the local warehouse, which runs inside this server, is cancelled when the
+// warehouse closes.
+func (d *Deps) stoppedFollowing(id string) error {
+	if d.opts.Local {
+		return fmt.Errorf("carto-mcp stopped following job %s (the server is shutting down); the job runs in the embedded local warehouse, "+
+			"which stops with the server, so it is being cancelled: once carto-mcp runs again, submit it again if it is still needed", id)
+	}
+	return fmt.Errorf("carto-mcp stopped following job %s (the server is shutting down); the job keeps running in CARTO: follow it with get_job", id)
 }
