@@ -8,6 +8,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/carto-mcp/carto-mcp/internal/wkbread"
 )
 
 // decode reads the WKB DuckDB hands a UDF for a GEOMETRY argument. orb's
@@ -44,12 +46,12 @@ func encode(g orb.Geometry) ([]byte, error) {
 // flatten reads ISO WKB (Z, M and ZM as type + 1000, 2000, 3000) or EWKB
 // (flag bits, optional SRID) into a 2D orb geometry.
 func flatten(b []byte) (orb.Geometry, error) {
-	r := flatReader{b: b}
-	g, err := r.geometry(0)
+	r := wkbread.NewReader(b, flatErrors)
+	g, err := flatGeometry(r, 0)
 	if err != nil {
 		return nil, err
 	}
-	if r.pos != len(b) {
+	if r.Remaining() != 0 {
 		return nil, errors.New("trailing bytes after the geometry")
 	}
 	return g, nil
@@ -57,81 +59,50 @@ func flatten(b []byte) (orb.Geometry, error) {
 
 var errTruncated = errors.New("truncated WKB")
 
-type flatReader struct {
-	b     []byte
-	pos   int
-	order binary.ByteOrder
+var flatErrors = wkbread.Errors{
+	Truncated: errTruncated,
+	ByteOrder: func(mark byte) error { return fmt.Errorf("bad WKB byte order %d", mark) },
 }
 
-func (r *flatReader) geometry(depth int) (orb.Geometry, error) {
+func flatGeometry(r *wkbread.Reader, depth int) (orb.Geometry, error) {
 	if depth > 32 {
 		return nil, errors.New("WKB nested too deeply")
 	}
-	if r.pos >= len(r.b) {
-		return nil, errTruncated
-	}
-	switch r.b[r.pos] {
-	case 0:
-		r.order = binary.BigEndian
-	case 1:
-		r.order = binary.LittleEndian
-	default:
-		return nil, fmt.Errorf("bad WKB byte order %d", r.b[r.pos])
-	}
-	r.pos++
-	raw, err := r.uint32()
+	h, err := r.Header()
 	if err != nil {
 		return nil, err
 	}
-	dims := 2
-	if raw&0x80000000 != 0 {
-		dims++
-	}
-	if raw&0x40000000 != 0 {
-		dims++
-	}
-	if raw&0x20000000 != 0 { // EWKB SRID
-		if _, err := r.uint32(); err != nil {
-			return nil, err
-		}
-	}
-	raw &= 0x0FFFFFFF
-	switch raw / 1000 {
-	case 1, 2:
-		dims = 3
-	case 3:
-		dims = 4
-	}
-	switch raw % 1000 {
-	case 1:
-		return r.point(dims)
-	case 2:
-		pts, err := r.points(dims)
+	dims := h.Dims()
+	switch h.Type {
+	case wkbread.Point:
+		return flatPoint(r, dims)
+	case wkbread.LineString:
+		pts, err := flatPoints(r, dims)
 		return orb.LineString(pts), err
-	case 3:
-		return r.polygon(dims)
-	case 4, 5, 6, 7:
-		n, err := r.count()
+	case wkbread.Polygon:
+		return flatPolygon(r, dims)
+	case wkbread.MultiPoint, wkbread.MultiLineString, wkbread.MultiPolygon, wkbread.GeometryCollection:
+		n, err := r.Count(wkbread.HeaderSize)
 		if err != nil {
 			return nil, err
 		}
 		parts := make([]orb.Geometry, 0, n)
 		for range n {
-			g, err := r.geometry(depth + 1)
+			g, err := flatGeometry(r, depth+1)
 			if err != nil {
 				return nil, err
 			}
 			parts = append(parts, g)
 		}
-		return collect(raw%1000, parts)
+		return collect(h.Type, parts)
 	}
-	return nil, fmt.Errorf("unknown WKB geometry type %d", raw)
+	return nil, fmt.Errorf("unknown WKB geometry type %d", h.Code)
 }
 
 // collect builds a multi-geometry from parts read with their own headers.
 func collect(typ uint32, parts []orb.Geometry) (orb.Geometry, error) {
 	switch typ {
-	case 4:
+	case wkbread.MultiPoint:
 		mp := make(orb.MultiPoint, 0, len(parts))
 		for _, p := range parts {
 			pt, ok := p.(orb.Point)
@@ -141,7 +112,7 @@ func collect(typ uint32, parts []orb.Geometry) (orb.Geometry, error) {
 			mp = append(mp, pt)
 		}
 		return mp, nil
-	case 5:
+	case wkbread.MultiLineString:
 		ml := make(orb.MultiLineString, 0, len(parts))
 		for _, p := range parts {
 			ls, ok := p.(orb.LineString)
@@ -151,7 +122,7 @@ func collect(typ uint32, parts []orb.Geometry) (orb.Geometry, error) {
 			ml = append(ml, ls)
 		}
 		return ml, nil
-	case 6:
+	case wkbread.MultiPolygon:
 		mp := make(orb.MultiPolygon, 0, len(parts))
 		for _, p := range parts {
 			pg, ok := p.(orb.Polygon)
@@ -165,10 +136,10 @@ func collect(typ uint32, parts []orb.Geometry) (orb.Geometry, error) {
 	return orb.Collection(parts), nil
 }
 
-func (r *flatReader) point(dims int) (orb.Point, error) {
+func flatPoint(r *wkbread.Reader, dims int) (orb.Point, error) {
 	var p orb.Point
 	for d := range dims {
-		f, err := r.float64()
+		f, err := r.Float64()
 		if err != nil {
 			return p, err
 		}
@@ -179,14 +150,14 @@ func (r *flatReader) point(dims int) (orb.Point, error) {
 	return p, nil
 }
 
-func (r *flatReader) points(dims int) ([]orb.Point, error) {
-	n, err := r.count()
+func flatPoints(r *wkbread.Reader, dims int) ([]orb.Point, error) {
+	n, err := r.Count(wkbread.CoordSize(dims))
 	if err != nil {
 		return nil, err
 	}
 	pts := make([]orb.Point, 0, n)
 	for range n {
-		p, err := r.point(dims)
+		p, err := flatPoint(r, dims)
 		if err != nil {
 			return nil, err
 		}
@@ -195,51 +166,20 @@ func (r *flatReader) points(dims int) ([]orb.Point, error) {
 	return pts, nil
 }
 
-func (r *flatReader) polygon(dims int) (orb.Polygon, error) {
-	n, err := r.count()
+func flatPolygon(r *wkbread.Reader, dims int) (orb.Polygon, error) {
+	n, err := r.Count(wkbread.CountSize)
 	if err != nil {
 		return nil, err
 	}
 	pg := make(orb.Polygon, 0, n)
 	for range n {
-		ring, err := r.points(dims)
+		ring, err := flatPoints(r, dims)
 		if err != nil {
 			return nil, err
 		}
 		pg = append(pg, orb.Ring(ring))
 	}
 	return pg, nil
-}
-
-// count reads an element count no larger than the remaining bytes could
-// hold, so corrupt input cannot make us allocate wildly.
-func (r *flatReader) count() (int, error) {
-	n, err := r.uint32()
-	if err != nil {
-		return 0, err
-	}
-	if int64(n) > int64(len(r.b)-r.pos) {
-		return 0, errTruncated
-	}
-	return int(n), nil
-}
-
-func (r *flatReader) uint32() (uint32, error) {
-	if len(r.b)-r.pos < 4 {
-		return 0, errTruncated
-	}
-	v := r.order.Uint32(r.b[r.pos:])
-	r.pos += 4
-	return v, nil
-}
-
-func (r *flatReader) float64() (float64, error) {
-	if len(r.b)-r.pos < 8 {
-		return 0, errTruncated
-	}
-	v := math.Float64frombits(r.order.Uint64(r.b[r.pos:]))
-	r.pos += 8
-	return v, nil
 }
 
 // isEmptyPoint reports whether p is WKB's POINT EMPTY (NaN coordinates).
