@@ -2,6 +2,8 @@ package discovery_test
 
 import (
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -74,3 +76,24 @@ var statDocs = map[discovery.Provider]string{
 	discovery.DuckDB: "-- DuckDB: https://duckdb.org/docs/stable/sql/samples (TABLESAMPLE ... (system)), quantile_cont, approx_count_distinct;\n" +
 		"-- WKT and GeoJSON read with regexp_extract_all; run for real in the tests\n",
 }
+
+// Every read of the table in the statistics statement is bounded: each
+// FROM of the table is followed by LIMIT sample-size and the end of its
+// subquery (after the block sampling clause, where there is one). So the
+// rows the statement reads do not grow with the table, however large.
+func TestStatsStatementBoundsEveryRead(t *testing.T) {
+	t.Parallel()
+	const src = `"the table"`
+	bounded := regexp.MustCompile(`FROM "the table"( (TABLESAMPLE SYSTEM \([0-9.]+( PERCENT)?\)|SAMPLE SYSTEM \([0-9.]+\)|TABLESAMPLE \([0-9.]+ PERCENT\)|TABLESAMPLE [0-9.]+% \(system\)))? LIMIT 10000\)`)
+	for _, est := range []*int64{nil, ptr(int64(500)), ptr(int64(20_001)), ptr(int64(1_000_000_000_000))} {
+		for _, p := range discovery.Providers {
+			st, err := p.StatsStatement(src, statColumns, discovery.SampleOptions{Rows: 10000, EstimatedRows: est, Table: true})
+			require.NoError(t, err)
+			reads := strings.Count(st.SQL, "FROM "+src)
+			require.Positive(t, reads, "%s reads the table", p)
+			assert.Len(t, bounded.FindAllString(st.SQL, -1), reads, "%s (estimate %v): every read is bounded:\n%s", p, est, st.SQL)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -30,6 +30,18 @@ type SampleOptions struct {
 	Table bool
 }
 
+// BlockSampled says whether p's statistics statement for o reads a block
+// sample of the table (then its rows include StatBlockRows) rather than the
+// first rows.
+func (o SampleOptions) BlockSampled(p Provider) bool {
+	return o.Table && o.EstimatedRows != nil && *o.EstimatedRows > int64(2*o.Rows) && statDialects[p].sample != ""
+}
+
+// StatBlockRows is the statistic (column -1) counting the rows the block
+// sample held; when it is 0 and "rows" is not, the statistics describe the
+// table's first rows instead.
+const StatBlockRows = "block_rows"
+
 // Columns of the statistics statement's rows.
 const (
 	StatCol   = "col"  // the column's index in the StatColumn slice; -1 for the sample as a whole
@@ -44,8 +56,9 @@ const TopN = 10
 // StatsStatement returns ONE statement computing every statistic of cols on
 // a bounded sample of source (a table reference from TableRef, or a query in
 // parentheses with an alias): at most o.Rows rows are read, through the
-// warehouse's block sampling when the table is large, so its cost does not
-// grow with the table. Rows have the columns Stat*.
+// warehouse's block sampling when the table is large (see BlockSampled), so
+// its cost does not grow with the table; should the block sample come back
+// empty, the first o.Rows rows instead. Rows have the columns Stat*.
 func (p Provider) StatsStatement(source string, cols []StatColumn, o SampleOptions) (Statement, error) {
 	if o.Rows < 1 {
 		return Statement{}, fmt.Errorf("the sample needs at least one row")
@@ -61,15 +74,34 @@ func (p Provider) StatsStatement(source string, cols []StatColumn, o SampleOptio
 	if len(sel) == 0 {
 		sel = append(sel, "1 AS one")
 	}
-	sample := ""
-	if o.Table && o.EstimatedRows != nil && *o.EstimatedRows > int64(2*o.Rows) && d.sample != "" {
-		pct := 100 * float64(2*o.Rows) / float64(*o.EstimatedRows)
-		sample = " " + fmt.Sprintf(d.sample, strconv.FormatFloat(pct, 'f', -1, 64))
-	}
+	cols1 := strings.Join(sel, ", ")
 	var b strings.Builder
-	fmt.Fprintf(&b, "WITH s AS%s (SELECT %s FROM %s%s LIMIT %d)\n", d.materialized, strings.Join(sel, ", "), source, sample, o.Rows)
-	t := d.text
 	first := true
+	block := o.BlockSampled(p)
+	if block {
+		// Block sampling keeps or drops whole blocks (a DuckDB vector of
+		// 2,048 rows, a PostgreSQL page, a Snowflake micro-partition), at a
+		// rate computed from the row estimate. When the estimate is far
+		// above the rows (DuckDB's estimated_size and PostgreSQL's reltuples
+		// stay high after a DELETE) or the table has few blocks, the sample
+		// can hold no row at all: then the statistics read the first rows,
+		// still bounded by LIMIT, in the same statement.
+		pct := 100 * float64(2*o.Rows) / float64(*o.EstimatedRows)
+		fmt.Fprintf(&b, "WITH b AS%s (SELECT %s FROM %s %s LIMIT %d)", d.materialized, cols1, source,
+			fmt.Sprintf(d.sample, strconv.FormatFloat(pct, 'f', -1, 64)), o.Rows)
+		if d.firstRowsFallback {
+			fmt.Fprintf(&b, ",\ns AS%s (SELECT * FROM b UNION ALL SELECT * FROM (SELECT %s FROM %s LIMIT %d) AS f WHERE NOT EXISTS (SELECT 1 FROM b))\n",
+				d.materialized, cols1, source, o.Rows)
+		} else {
+			b.WriteString(",\ns AS (SELECT * FROM b)\n")
+		}
+		fmt.Fprintf(&b, "SELECT -1 AS %s, '%s' AS %s, %s AS %s, COUNT(*) AS %s FROM b\n",
+			d.alias(StatCol), StatBlockRows, d.alias(StatName), fmt.Sprintf(d.text, "NULL"), d.alias(StatValue), d.alias(StatCount))
+		first = false
+	} else {
+		fmt.Fprintf(&b, "WITH s AS%s (SELECT %s FROM %s LIMIT %d)\n", d.materialized, cols1, source, o.Rows)
+	}
+	t := d.text
 	add := func(col int, stat, val, n string) {
 		if !first {
 			b.WriteString("UNION ALL ")
@@ -125,11 +157,17 @@ type statDialect struct {
 	text         string // CAST(%s AS <text type>)
 	materialized string // " MATERIALIZED" where a CTE read several times should be computed once
 	sample       string // block sampling clause, %s is the percentage; "" for none
-	quantile     func(expr, f string, k int) string
-	distinct     func(expr string) string
-	toDouble     func(expr string) string
-	geom         func(expr, typ string) geomExprs
-	upperAliases bool // quote aliases so that they stay lower case (Snowflake)
+	// firstRowsFallback reads the first rows when the block sample is
+	// empty. Not on BigQuery: there a LIMIT does not bound the bytes read
+	// (and billed), so the fallback would cost a full scan; its row counts
+	// (__TABLES__) are exact, which leaves the empty sample to tables of
+	// very few storage blocks.
+	firstRowsFallback bool
+	quantile          func(expr, f string, k int) string
+	distinct          func(expr string) string
+	toDouble          func(expr string) string
+	geom              func(expr, typ string) geomExprs
+	upperAliases      bool // quote aliases so that they stay lower case (Snowflake)
 }
 
 func (d statDialect) alias(s string) string {
@@ -167,7 +205,7 @@ const numberRE = `-?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?`
 //     expressions, as the local warehouse has no spatial aggregates.
 var statDialects = map[Provider]statDialect{
 	Postgres: {
-		text: "CAST(%s AS text)", materialized: " MATERIALIZED", sample: "TABLESAMPLE SYSTEM (%s)",
+		text: "CAST(%s AS text)", materialized: " MATERIALIZED", sample: "TABLESAMPLE SYSTEM (%s)", firstRowsFallback: true,
 		quantile: func(e, f string, _ int) string { return "percentile_cont(" + f + ") WITHIN GROUP (ORDER BY " + e + ")" },
 		distinct: func(e string) string { return "COUNT(DISTINCT " + e + ")" },
 		toDouble: castDouble("double precision"),
@@ -198,7 +236,7 @@ var statDialects = map[Provider]statDialect{
 		},
 	},
 	Snowflake: {
-		text: "CAST(%s AS VARCHAR)", sample: "SAMPLE SYSTEM (%s)", upperAliases: true,
+		text: "CAST(%s AS VARCHAR)", sample: "SAMPLE SYSTEM (%s)", upperAliases: true, firstRowsFallback: true,
 		quantile: func(e, f string, _ int) string { return "APPROX_PERCENTILE(" + e + ", " + f + ")" },
 		distinct: func(e string) string { return "APPROX_COUNT_DISTINCT(" + e + ")" },
 		toDouble: castDouble("DOUBLE"),
@@ -207,7 +245,7 @@ var statDialects = map[Provider]statDialect{
 		},
 	},
 	Databricks: {
-		text: "CAST(%s AS STRING)", sample: "TABLESAMPLE (%s PERCENT)",
+		text: "CAST(%s AS STRING)", sample: "TABLESAMPLE (%s PERCENT)", firstRowsFallback: true,
 		quantile: func(e, f string, _ int) string { return "percentile_approx(" + e + ", " + f + ")" },
 		distinct: func(e string) string { return "approx_count_distinct(" + e + ")" },
 		toDouble: castDouble("DOUBLE"),
@@ -216,7 +254,7 @@ var statDialects = map[Provider]statDialect{
 		},
 	},
 	DuckDB: {
-		text: "CAST(%s AS VARCHAR)", materialized: " MATERIALIZED", sample: "TABLESAMPLE %s%% (system)",
+		text: "CAST(%s AS VARCHAR)", materialized: " MATERIALIZED", sample: "TABLESAMPLE %s%% (system)", firstRowsFallback: true,
 		quantile: func(e, f string, _ int) string { return "quantile_cont(" + e + ", " + f + ")" },
 		distinct: func(e string) string { return "approx_count_distinct(" + e + ")" },
 		toDouble: castDouble("DOUBLE"),

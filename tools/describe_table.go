@@ -222,7 +222,7 @@ func (d *Deps) describeTable(ctx context.Context, in DescribeTableInput, info *c
 		if err != nil {
 			return nil, describeError(opQuery, err, d.opts.CallTimeout)
 		}
-		info := shapeStats(stats, statCols, opts)
+		info := shapeStats(stats, statCols, prov, opts)
 		if geomIdx >= 0 {
 			g := info.Columns[geomIdx]
 			out.Geometry.Types, out.Geometry.BBox = g.GeometryTypes, g.BBox
@@ -246,11 +246,10 @@ func spatialFromCarto(t string) string {
 }
 
 // shapeStats turns the statistics rows into per-column statistics.
-func shapeStats(stats []discovery.Stat, cols []discovery.StatColumn, o discovery.SampleOptions) *StatsInfo {
+func shapeStats(stats []discovery.Stat, cols []discovery.StatColumn, p discovery.Provider, o discovery.SampleOptions) *StatsInfo {
 	info := &StatsInfo{Sampled: true, SampleLimit: o.Rows, Method: "first rows (LIMIT)", Columns: make([]ColumnStats, len(cols))}
-	if o.Table && o.EstimatedRows != nil && *o.EstimatedRows > int64(2*o.Rows) {
-		info.Method = "block sampling of the table, then LIMIT"
-	}
+	block := o.BlockSampled(p)
+	var blockRows int64
 	for i, c := range cols {
 		kind := c.Kind
 		if kind == "" {
@@ -260,8 +259,13 @@ func shapeStats(stats []discovery.Stat, cols []discovery.StatColumn, o discovery
 	}
 	bbox := make([][4]*float64, len(cols))
 	for _, s := range stats {
-		if s.Col == -1 && s.Name == "rows" && s.Count != nil {
-			info.SampleRows = *s.Count
+		if s.Col == -1 && s.Count != nil {
+			switch s.Name {
+			case "rows":
+				info.SampleRows = *s.Count
+			case discovery.StatBlockRows:
+				blockRows = *s.Count
+			}
 			continue
 		}
 		if s.Col < 0 || s.Col >= len(cols) {
@@ -307,6 +311,12 @@ func shapeStats(stats []discovery.Stat, cols []discovery.StatColumn, o discovery
 				}
 			}
 		}
+	}
+	switch {
+	case block && (blockRows > 0 || info.SampleRows == 0):
+		info.Method = "block sampling of the table, then LIMIT"
+	case block:
+		info.Method = fmt.Sprintf("first rows (LIMIT): a block sample for the estimated %d rows held none, so the table has far fewer rows than its metadata says", *o.EstimatedRows)
 	}
 	for i := range cols {
 		b := bbox[i]

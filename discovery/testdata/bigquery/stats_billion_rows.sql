@@ -1,8 +1,10 @@
 -- BigQuery: https://cloud.google.com/bigquery/docs/table-sampling (TABLESAMPLE SYSTEM),
 -- https://cloud.google.com/bigquery/docs/reference/standard-sql/approximate_aggregate_functions (APPROX_QUANTILES, APPROX_COUNT_DISTINCT),
 -- https://cloud.google.com/bigquery/docs/reference/standard-sql/geography_functions (ST_GEOMETRYTYPE, ST_BOUNDINGBOX)
-WITH s AS (SELECT `revenue`, `Category Name`, `is_open`, `opened_at`, `geom`, `attrs` FROM `proj-1`.`geo_data`.`Stores 2024` TABLESAMPLE SYSTEM (0.002 PERCENT) LIMIT 10000)
-SELECT -1 AS col, 'rows' AS stat, CAST(NULL AS STRING) AS val, COUNT(*) AS n FROM s
+WITH b AS (SELECT `revenue`, `Category Name`, `is_open`, `opened_at`, `geom`, `attrs` FROM `proj-1`.`geo_data`.`Stores 2024` TABLESAMPLE SYSTEM (0.002 PERCENT) LIMIT 10000),
+s AS (SELECT * FROM b)
+SELECT -1 AS col, 'block_rows' AS stat, CAST(NULL AS STRING) AS val, COUNT(*) AS n FROM b
+UNION ALL SELECT -1 AS col, 'rows' AS stat, CAST(NULL AS STRING) AS val, COUNT(*) AS n FROM s
 UNION ALL SELECT 0 AS col, 'nulls' AS stat, CAST(NULL AS STRING) AS val, COUNT(*) - COUNT(`revenue`) AS n FROM s
 UNION ALL SELECT 0 AS col, 'min' AS stat, CAST(MIN(`revenue`) AS STRING) AS val, CAST(NULL AS BIGINT) AS n FROM s
 UNION ALL SELECT 0 AS col, 'max' AS stat, CAST(MAX(`revenue`) AS STRING) AS val, CAST(NULL AS BIGINT) AS n FROM s

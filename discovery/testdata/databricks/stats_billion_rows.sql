@@ -1,7 +1,9 @@
 -- Databricks: https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-syntax-qry-select-sampling,
 -- .../functions/percentile_approx, .../functions/approx_count_distinct, .../functions/st_geometrytype, .../functions/st_xmin
-WITH s AS (SELECT `revenue`, `Category Name`, `is_open`, `opened_at`, `geom`, `attrs` FROM `proj-1`.`geo_data`.`Stores 2024` TABLESAMPLE (0.002 PERCENT) LIMIT 10000)
-SELECT -1 AS col, 'rows' AS stat, CAST(NULL AS STRING) AS val, COUNT(*) AS n FROM s
+WITH b AS (SELECT `revenue`, `Category Name`, `is_open`, `opened_at`, `geom`, `attrs` FROM `proj-1`.`geo_data`.`Stores 2024` TABLESAMPLE (0.002 PERCENT) LIMIT 10000),
+s AS (SELECT * FROM b UNION ALL SELECT * FROM (SELECT `revenue`, `Category Name`, `is_open`, `opened_at`, `geom`, `attrs` FROM `proj-1`.`geo_data`.`Stores 2024` LIMIT 10000) AS f WHERE NOT EXISTS (SELECT 1 FROM b))
+SELECT -1 AS col, 'block_rows' AS stat, CAST(NULL AS STRING) AS val, COUNT(*) AS n FROM b
+UNION ALL SELECT -1 AS col, 'rows' AS stat, CAST(NULL AS STRING) AS val, COUNT(*) AS n FROM s
 UNION ALL SELECT 0 AS col, 'nulls' AS stat, CAST(NULL AS STRING) AS val, COUNT(*) - COUNT(`revenue`) AS n FROM s
 UNION ALL SELECT 0 AS col, 'min' AS stat, CAST(MIN(`revenue`) AS STRING) AS val, CAST(NULL AS BIGINT) AS n FROM s
 UNION ALL SELECT 0 AS col, 'max' AS stat, CAST(MAX(`revenue`) AS STRING) AS val, CAST(NULL AS BIGINT) AS n FROM s

@@ -1,7 +1,9 @@
 -- PostgreSQL: https://www.postgresql.org/docs/current/sql-select.html (TABLESAMPLE SYSTEM, WITH ... AS MATERIALIZED),
 -- https://www.postgresql.org/docs/current/functions-aggregate.html (percentile_cont); PostGIS GeometryType, ST_XMin; run for real in the tests
-WITH s AS MATERIALIZED (SELECT "revenue", "Category Name", "is_open", "opened_at", "geom", "attrs" FROM "geo_data"."Stores 2024" TABLESAMPLE SYSTEM (0.002) LIMIT 10000)
-SELECT -1 AS col, 'rows' AS stat, CAST(NULL AS text) AS val, COUNT(*) AS n FROM s
+WITH b AS MATERIALIZED (SELECT "revenue", "Category Name", "is_open", "opened_at", "geom", "attrs" FROM "geo_data"."Stores 2024" TABLESAMPLE SYSTEM (0.002) LIMIT 10000),
+s AS MATERIALIZED (SELECT * FROM b UNION ALL SELECT * FROM (SELECT "revenue", "Category Name", "is_open", "opened_at", "geom", "attrs" FROM "geo_data"."Stores 2024" LIMIT 10000) AS f WHERE NOT EXISTS (SELECT 1 FROM b))
+SELECT -1 AS col, 'block_rows' AS stat, CAST(NULL AS text) AS val, COUNT(*) AS n FROM b
+UNION ALL SELECT -1 AS col, 'rows' AS stat, CAST(NULL AS text) AS val, COUNT(*) AS n FROM s
 UNION ALL SELECT 0 AS col, 'nulls' AS stat, CAST(NULL AS text) AS val, COUNT(*) - COUNT("revenue") AS n FROM s
 UNION ALL SELECT 0 AS col, 'min' AS stat, CAST(MIN("revenue") AS text) AS val, CAST(NULL AS BIGINT) AS n FROM s
 UNION ALL SELECT 0 AS col, 'max' AS stat, CAST(MAX("revenue") AS text) AS val, CAST(NULL AS BIGINT) AS n FROM s

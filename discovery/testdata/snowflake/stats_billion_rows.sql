@@ -1,7 +1,9 @@
 -- Snowflake: https://docs.snowflake.com/en/sql-reference/constructs/sample (SAMPLE SYSTEM),
 -- https://docs.snowflake.com/en/sql-reference/functions/approx_percentile, .../approx_count_distinct, .../st_xmin, .../st_asgeojson
-WITH s AS (SELECT "revenue", "Category Name", "is_open", "opened_at", "geom", "attrs" FROM "proj-1"."geo_data"."Stores 2024" SAMPLE SYSTEM (0.002) LIMIT 10000)
-SELECT -1 AS "col", 'rows' AS "stat", CAST(NULL AS VARCHAR) AS "val", COUNT(*) AS "n" FROM s
+WITH b AS (SELECT "revenue", "Category Name", "is_open", "opened_at", "geom", "attrs" FROM "proj-1"."geo_data"."Stores 2024" SAMPLE SYSTEM (0.002) LIMIT 10000),
+s AS (SELECT * FROM b UNION ALL SELECT * FROM (SELECT "revenue", "Category Name", "is_open", "opened_at", "geom", "attrs" FROM "proj-1"."geo_data"."Stores 2024" LIMIT 10000) AS f WHERE NOT EXISTS (SELECT 1 FROM b))
+SELECT -1 AS "col", 'block_rows' AS "stat", CAST(NULL AS VARCHAR) AS "val", COUNT(*) AS "n" FROM b
+UNION ALL SELECT -1 AS "col", 'rows' AS "stat", CAST(NULL AS VARCHAR) AS "val", COUNT(*) AS "n" FROM s
 UNION ALL SELECT 0 AS "col", 'nulls' AS "stat", CAST(NULL AS VARCHAR) AS "val", COUNT(*) - COUNT("revenue") AS "n" FROM s
 UNION ALL SELECT 0 AS "col", 'min' AS "stat", CAST(MIN("revenue") AS VARCHAR) AS "val", CAST(NULL AS BIGINT) AS "n" FROM s
 UNION ALL SELECT 0 AS "col", 'max' AS "stat", CAST(MAX("revenue") AS VARCHAR) AS "val", CAST(NULL AS BIGINT) AS "n" FROM s
