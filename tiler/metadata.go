@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+
+	"github.com/paulmach/orb"
 )
 
 // TileJSON-ish metadata, as the z = -1 row of CARTO's tilesets holds it:
@@ -34,6 +36,22 @@ type metadataJSON struct {
 	VectorLayers  []vectorLayer              `json:"vector_layers"`
 	Tilestats     tilestats                  `json:"tilestats"`
 	ExtraMetadata map[string]json.RawMessage `json:"extra_metadata,omitempty"`
+	Aggregation   *aggregationJSON           `json:"aggregation,omitempty"`
+}
+
+// aggregationJSON describes a point aggregation tileset's cells.
+type aggregationJSON struct {
+	Type       string        `json:"type"`
+	Resolution int           `json:"resolution"`
+	Placement  Placement     `json:"placement"`
+	Points     int64         `json:"points"`
+	Formulas   []formulaJSON `json:"properties"`
+}
+
+type formulaJSON struct {
+	Name    string       `json:"name"`
+	Formula string       `json:"formula"`
+	Type    PropertyType `json:"type"`
 }
 
 type vectorLayer struct {
@@ -79,6 +97,15 @@ const maxCategoriesReported = 100
 
 // Metadata is the tileset's metadata JSON, for its z = -1 row.
 func (s *Source) Metadata(o Options, res *Result) []byte {
+	m := newMetadata(o, res, s.bound, s.hasBound)
+	m.setLayer(s.geometryType(), int64(len(s.feats)), s.props, s.stats)
+	out, _ := json.Marshal(m) // plain data: cannot fail
+	return out
+}
+
+// newMetadata fills what every tileset's metadata has: options, result,
+// bounds (b, of the input; the world when !hasBound) and center.
+func newMetadata(o Options, res *Result, b orb.Bound, hasBound bool) metadataJSON {
 	m := metadataJSON{
 		Name:          o.Metadata.Name,
 		Description:   o.Metadata.Description,
@@ -98,8 +125,7 @@ func (s *Source) Metadata(o Options, res *Result) []byte {
 		Strategy:      o.Strategy,
 		ExtraMetadata: o.Metadata.Extra,
 	}
-	b := s.bound
-	if !s.hasBound {
+	if !hasBound {
 		b.Min, b.Max = [2]float64{-180, -MaxLatitude}, [2]float64{180, MaxLatitude}
 	}
 	m.Bounds = joinFloats(b.Min[0], b.Min[1], b.Max[0], b.Max[1])
@@ -111,22 +137,24 @@ func (s *Source) Metadata(o Options, res *Result) []byte {
 	for z := res.ZoomMin; z <= res.ZoomMax; z++ {
 		m.Dropped = append(m.Dropped, res.FractionDropped[z])
 	}
+	return m
+}
 
-	geomType := s.geometryType()
+// setLayer sets the one layer's vector_layers entry and tilestats: count
+// features of geomType with props (stats aligned with them).
+func (m *metadataJSON) setLayer(geomType string, count int64, props []Property, stats []attrStats) {
 	fields := map[string]string{}
-	ls := layerStats{Layer: LayerName, Count: int64(len(s.feats)), Geometry: geomType, AttributeCount: len(s.props)}
-	for i, p := range s.props {
+	ls := layerStats{Layer: LayerName, Count: count, Geometry: geomType, AttributeCount: len(props)}
+	for i, p := range props {
 		fields[p.Name] = string(p.Type)
-		ls.Attributes = append(ls.Attributes, s.stats[i].json(p))
+		ls.Attributes = append(ls.Attributes, stats[i].json(p))
 	}
 	ls.Attributes = slices.Clip(ls.Attributes)
 	if ls.Attributes == nil {
 		ls.Attributes = []attributeJSON{}
 	}
-	m.VectorLayers = []vectorLayer{{ID: LayerName, MinZoom: res.ZoomMin, MaxZoom: res.ZoomMax, Fields: fields, GeometryType: geomType}}
+	m.VectorLayers = []vectorLayer{{ID: LayerName, MinZoom: m.MinZoom, MaxZoom: m.MaxZoom, Fields: fields, GeometryType: geomType}}
 	m.Tilestats = tilestats{LayerCount: 1, Layers: []layerStats{ls}}
-	out, _ := json.Marshal(m) // plain data: cannot fail
-	return out
 }
 
 // geometryType is the most common kind of geometry in the source.

@@ -56,13 +56,7 @@ func (s *Source) Tile(ctx context.Context, opts Options, write func(Tile) error,
 		return nil, err
 	}
 	opts.ZoomMax = zmax
-	r := &run{
-		s: s, o: opts, write: write, progress: progress,
-		bufs: make([][]item, zmax+1),
-		res: &Result{ZoomMin: opts.ZoomMin, ZoomMax: zmax,
-			TilesPerZoom: map[int]int64{}, FractionDropped: map[int]float64{}},
-	}
-	r.gz, _ = gzip.NewWriterLevel(&r.gzBuf, gzip.DefaultCompression)
+	r := &run{encoder: newEncoder(opts, write, progress), s: s, bufs: make([][]item, zmax+1)}
 	root := make([]item, 0, len(s.feats))
 	world := r.bound(0, 0, 0)
 	for i, f := range s.feats {
@@ -146,19 +140,35 @@ type item struct {
 }
 
 type run struct {
-	s        *Source
+	*encoder
+	s *Source
+
+	bufs [][]item // per zoom, reused by sibling tiles
+
+	feats []geojson.Feature
+	ptrs  []*geojson.Feature
+	maps  []geojson.Properties
+}
+
+// encoder turns a tile's features into a gzip-compressed MVT, applies
+// max_tile_size_kb, max_tile_features and the strategy, and hands the tile
+// to write. Simple and aggregation tilesets share it.
+type encoder struct {
 	o        Options
 	write    func(Tile) error
 	progress func(Progress)
 	res      *Result
 
-	bufs  [][]item // per zoom, reused by sibling tiles
 	gz    *gzip.Writer
 	gzBuf bytes.Buffer
+}
 
-	feats []geojson.Feature
-	ptrs  []*geojson.Feature
-	maps  []geojson.Properties
+func newEncoder(opts Options, write func(Tile) error, progress func(Progress)) *encoder {
+	e := &encoder{o: opts, write: write, progress: progress,
+		res: &Result{ZoomMin: opts.ZoomMin, ZoomMax: opts.ZoomMax,
+			TilesPerZoom: map[int]int64{}, FractionDropped: map[int]float64{}}}
+	e.gz, _ = gzip.NewWriterLevel(&e.gzBuf, gzip.DefaultCompression)
+	return e
 }
 
 // bound is tile (z, x, y) with its buffer, in the unit square.
@@ -222,7 +232,12 @@ func (r *run) visit(ctx context.Context, z, x, y int, items []item) error {
 
 // emit encodes and writes one tile, applying the size strategy.
 func (r *run) emit(z, x, y int, items []item) error {
-	feats := r.features(z, x, y, items)
+	return r.encoder.emit(z, x, y, r.features(z, x, y, items))
+}
+
+// emit encodes and writes one tile of feats (none: no tile), applying the
+// size strategy.
+func (r *encoder) emit(z, x, y int, feats []*geojson.Feature) error {
 	if len(feats) == 0 {
 		return nil
 	}
@@ -289,7 +304,7 @@ func featuresLimitNote(n int) string {
 
 // dropFraction keeps an evenly spread subset of the features (in input
 // order) that fits, shrinking it until it does.
-func (r *run) dropFraction(feats []*geojson.Feature, maxBytes int, over func(n, size int) bool) (int, []byte, error) {
+func (r *encoder) dropFraction(feats []*geojson.Feature, maxBytes int, over func(n, size int) bool) (int, []byte, error) {
 	keep := 1.0
 	if r.o.MaxTileFeatures > 0 && len(feats) > r.o.MaxTileFeatures {
 		keep = float64(r.o.MaxTileFeatures) / float64(len(feats))
@@ -370,7 +385,12 @@ func tidy(g orb.Geometry, simplifyLines bool) orb.Geometry {
 	case orb.Point, orb.MultiPoint:
 		return g
 	case orb.LineString:
-		return tidyLine(g, simplifyLines)
+		// Not "return tidyLine(...)": a nil LineString in an interface
+		// is not a nil geometry, and orb's MVT encoder panics on it.
+		if l := tidyLine(g, simplifyLines); l != nil {
+			return l
+		}
+		return nil
 	case orb.MultiLineString:
 		out := g[:0]
 		for _, l := range g {
