@@ -46,9 +46,27 @@
 // CREATE_TILESET without zoom_max picks that zoom itself, up to 15, within
 // a budget of a million tiles.
 //
+// # Point aggregation tilesets
+//
+// PointAggregator makes CREATE_POINT_AGGREGATION_TILESET's tilesets: at
+// zoom z the points are grouped into the quadbin cells (quadkey tiles) of
+// level z + aggregation_resolution, the same cells QUADBIN_FROMLONGLAT
+// gives, and each cell becomes one feature: at the cell's centre in Web
+// Mercator (cell-centroid), its square (cell), its first point in input
+// order (features-any) or the mean longitude/latitude of its points
+// (features-centroid). Properties are aggregates with SQL's semantics:
+// COUNT(*), COUNT(column), SUM, AVG, MIN and MAX of a column (any other
+// formula is refused, naming these). MIN/MAX of a property typed "String"
+// compare text. Tiles never overlap (tile_buffer is 0), tilestats describe
+// the cells of zoom_max, and tile_feature_order orders a tile's cells by
+// properties. Points are held column by column and tiled zoom by zoom in
+// one pass each over the points sorted by cell, one tile in memory at a
+// time. single_point_properties (BigQuery) is refused: MIN(column) gives a
+// one-point cell's value.
+//
 // Not implemented (refused by name when given): per-feature zoom columns
-// (zoom_min_column, zoom_max_column), drop_duplicates, BigQuery's
-// partitioning, and point aggregation tilesets. Polygons are tiled as given:
+// (zoom_min_column, zoom_max_column), drop_duplicates and BigQuery's
+// partitioning. Polygons are tiled as given:
 // invalid (self-intersecting) polygons are not repaired, and geometries
 // crossing the antimeridian are not split.
 package tiler

@@ -81,6 +81,10 @@ type Options struct {
 	Strategy         Strategy
 	TileFeatureOrder string
 
+	// Aggregation is set for a point aggregation tileset
+	// (CREATE_POINT_AGGREGATION_TILESET); Properties is then empty.
+	Aggregation *Aggregation
+
 	// MaxTiles bounds the tiles a tileset may have; a zoom_max whose
 	// estimate exceeds it is refused up front. Not a JSON option: it is
 	// the warehouse's limit (default DefaultMaxTile).
@@ -112,13 +116,15 @@ var tilesetKeys = []string{
 }
 
 var unsupportedKeys = map[string]string{
-	"zoom_min_column":   "per-feature zoom ranges are not implemented on the local warehouse; filter the input per zoom instead",
-	"zoom_max_column":   "per-feature zoom ranges are not implemented on the local warehouse; filter the input per zoom instead",
-	"drop_duplicates":   "use SELECT DISTINCT in the input query instead",
-	"target_partitions": "the local warehouse does not partition tilesets (BigQuery only)",
-	"max_tile_vertices": "Snowflake/Redshift only; use max_tile_size_kb",
-	"aggregation_resolution": "point aggregation is not implemented on the local warehouse; " +
-		"use CREATE_SIMPLE_TILESET, or aggregate in the input query",
+	"zoom_min_column":        "per-feature zoom ranges are not implemented on the local warehouse; filter the input per zoom instead",
+	"zoom_max_column":        "per-feature zoom ranges are not implemented on the local warehouse; filter the input per zoom instead",
+	"drop_duplicates":        "use SELECT DISTINCT in the input query instead",
+	"target_partitions":      "the local warehouse does not partition tilesets (BigQuery only)",
+	"max_tile_vertices":      "Snowflake/Redshift only; use max_tile_size_kb",
+	"aggregation_resolution": "it belongs to CALL carto.CREATE_POINT_AGGREGATION_TILESET, which aggregates points into cells",
+	"aggregation_placement":  "it belongs to CALL carto.CREATE_POINT_AGGREGATION_TILESET, which aggregates points into cells",
+	"single_point_properties": "not implemented on the local warehouse; add a property with the formula " +
+		"MIN(column) (with COUNT(*) = 1 the cell holds one point, and MIN is its value)",
 }
 
 func defaults() Options {

@@ -1,0 +1,563 @@
+package tiler
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/carto-mcp/carto-mcp/quadbin"
+)
+
+// PointAggregator builds a point aggregation tileset
+// (CREATE_POINT_AGGREGATION_TILESET): the points of zoom z are grouped into
+// the quadbin cells of level z + aggregation_resolution, and each cell with
+// points becomes one feature of its tile, placed as aggregation_placement
+// says and carrying the aggregated properties.
+//
+// Points are kept column by column (a cell code and the values the formulas
+// read), about 8 bytes per point and per column, plus 16 for
+// features-any/-centroid. Tiling sorts them by cell code once; then every
+// zoom is one sequential pass in which cells and tiles are contiguous runs,
+// and tiles are handed to the caller one at a time as they are finished.
+type PointAggregator struct {
+	o     Options
+	agg   *Aggregation
+	level int // the finest cells: zoom_max + aggregation_resolution
+
+	inputs []aggInput
+	propIn []int // per property: index in inputs, -1 for COUNT(*)
+
+	codes  []uint64    // per point: Morton code of its cell at level
+	lonlat []float64   // per point, lon then lat; features-* placements only
+	vals   [][]float64 // per input, per point; NaN is NULL
+	dict   []map[string]int32
+	texts  [][]string // per text input: its distinct values by id
+
+	bound    orb.Bound
+	hasBound bool
+	skipped  int64
+	stats    []attrStats // per property, over the cells of zoom_max
+
+	cellsAtZoomMax int64
+}
+
+// aggInput is one source column as a formula reads it.
+type aggInput struct {
+	column string
+	kind   inputKind
+}
+
+type inputKind int
+
+const (
+	inNumber  inputKind = iota // SUM, AVG, Number MIN/MAX: the value
+	inText                     // String MIN/MAX: the value as text
+	inPresent                  // COUNT(column): only whether it is NULL
+)
+
+// NewPointAggregator starts an empty aggregation tileset for opts, which
+// must come from ParsePointAggregationOptions.
+func NewPointAggregator(opts Options) *PointAggregator {
+	a := &PointAggregator{o: opts, agg: opts.Aggregation, level: opts.ZoomMax + opts.Aggregation.Resolution}
+	for _, p := range a.agg.Properties {
+		if p.Column == "" {
+			a.propIn = append(a.propIn, -1)
+			continue
+		}
+		in := aggInput{column: p.Column, kind: inNumber}
+		switch {
+		case p.Func == Count:
+			in.kind = inPresent
+		case (p.Func == Min || p.Func == Max) && p.Type == String:
+			in.kind = inText
+		}
+		i := slices.IndexFunc(a.inputs, func(x aggInput) bool { return x.kind == in.kind && strings.EqualFold(x.column, in.column) })
+		if i < 0 {
+			i = len(a.inputs)
+			a.inputs = append(a.inputs, in)
+		}
+		a.propIn = append(a.propIn, i)
+	}
+	a.vals = make([][]float64, len(a.inputs))
+	a.dict = make([]map[string]int32, len(a.inputs))
+	a.texts = make([][]string, len(a.inputs))
+	a.stats = make([]attrStats, len(a.agg.Properties))
+	for i := range a.stats {
+		a.stats[i].min, a.stats[i].max = math.Inf(1), math.Inf(-1)
+	}
+	return a
+}
+
+// Columns are the source columns the formulas read, in the order Add wants
+// their values.
+func (a *PointAggregator) Columns() []string {
+	out := make([]string, len(a.inputs))
+	for i, in := range a.inputs {
+		out[i] = in.column
+	}
+	return out
+}
+
+// Len is the number of points added.
+func (a *PointAggregator) Len() int { return len(a.codes) }
+
+// Add adds one input row: its point (lon/lat; nil or empty skips the row)
+// and the values of Columns. Anything but a point, a point outside
+// longitude/latitude ranges or a value its formula cannot aggregate is an
+// *Error naming the row and what to change.
+func (a *PointAggregator) Add(row int64, g orb.Geometry, values []any) error {
+	if g == nil || isEmpty(g) {
+		a.skipped++
+		return nil
+	}
+	p, ok := g.(orb.Point)
+	if !ok {
+		return errorf("input row %d: the geometry is a %s; CREATE_POINT_AGGREGATION_TILESET aggregates points: "+
+			"select a point per row (e.g. ST_CENTROID(geom) AS geom in the input query), or tile other geometries with CREATE_SIMPLE_TILESET",
+			row, g.GeoJSONType())
+	}
+	if err := checkGeometry(p); err != nil {
+		return errorf("input row %d: the geometry %v; fix or filter it out in the input query (e.g. WHERE a valid-range check)", row, err)
+	}
+	for i, in := range a.inputs {
+		v, err := a.value(in, i, values[i])
+		if err != nil {
+			return errorf("input row %d: column %q: %v", row, in.column, err)
+		}
+		a.vals[i] = append(a.vals[i], v)
+	}
+	x, y := quadbin.TileXY(p[0], p[1], a.level)
+	a.codes = append(a.codes, interleave(uint32(x), uint32(y)))
+	if a.agg.Placement == FeaturesAny || a.agg.Placement == FeaturesCentroid {
+		a.lonlat = append(a.lonlat, p[0], p[1])
+	}
+	p[1] = math.Max(-MaxLatitude, math.Min(MaxLatitude, p[1]))
+	if a.hasBound {
+		a.bound = a.bound.Extend(p)
+	} else {
+		a.bound, a.hasBound = p.Bound(), true
+	}
+	return nil
+}
+
+// value turns a warehouse value into what input i keeps per point.
+func (a *PointAggregator) value(in aggInput, i int, v any) (float64, error) {
+	if v == nil {
+		return math.NaN(), nil
+	}
+	switch in.kind {
+	case inPresent:
+		return 1, nil
+	case inText:
+		s := toString(v)
+		if a.dict[i] == nil {
+			a.dict[i] = map[string]int32{}
+		}
+		id, ok := a.dict[i][s]
+		if !ok {
+			id = int32(len(a.texts[i]))
+			a.dict[i][s] = id
+			a.texts[i] = append(a.texts[i], s)
+		}
+		return float64(id), nil
+	}
+	f, ok := toFloat(v)
+	if !ok {
+		return 0, fmt.Errorf("%v (%T) is not a number, and %s aggregates numbers; aggregate a numeric column, "+
+			`or for MIN/MAX of text declare the property "type": "String"`, v, v, a.formulasOf(in.column))
+	}
+	return f, nil // NaN stays NaN: NULL, as MVT has no NaN
+}
+
+func (a *PointAggregator) formulasOf(column string) string {
+	var fs []string
+	for _, p := range a.agg.Properties {
+		if strings.EqualFold(p.Column, column) {
+			fs = append(fs, p.String())
+		}
+	}
+	return strings.Join(fs, ", ")
+}
+
+// interleave is the Morton code of cell (x, y): x in the even bits, y in
+// the odd ones, so that sorting by it keeps every cell of every coarser
+// level, and so every tile, contiguous.
+func interleave(x, y uint32) uint64 { return spread(x) | spread(y)<<1 }
+
+func spread(v uint32) uint64 {
+	x := uint64(v)
+	x = (x | x<<16) & 0x0000FFFF0000FFFF
+	x = (x | x<<8) & 0x00FF00FF00FF00FF
+	x = (x | x<<4) & 0x0F0F0F0F0F0F0F0F
+	x = (x | x<<2) & 0x3333333333333333
+	x = (x | x<<1) & 0x5555555555555555
+	return x
+}
+
+func compact(x uint64) uint32 {
+	x &= 0x5555555555555555
+	x = (x | x>>1) & 0x3333333333333333
+	x = (x | x>>2) & 0x0F0F0F0F0F0F0F0F
+	x = (x | x>>4) & 0x00FF00FF00FF00FF
+	x = (x | x>>8) & 0x0000FFFF0000FFFF
+	x = (x | x>>16) & 0x00000000FFFFFFFF
+	return uint32(x)
+}
+
+// deinterleave is interleave's inverse.
+func deinterleave(code uint64) (x, y uint32) { return compact(code), compact(code >> 1) }
+
+// sortPoints orders the points by cell code, input order within a cell
+// (so a cell's first point is its first in the input), moving every
+// per-point column into that order. Text inputs are re-numbered so that
+// ids sort as their strings do: MIN and MAX of text are then MIN and MAX of
+// the ids.
+func (a *PointAggregator) sortPoints() {
+	type key struct {
+		code uint64
+		i    uint32
+	}
+	keys := make([]key, len(a.codes))
+	for i, c := range a.codes {
+		keys[i] = key{c, uint32(i)}
+	}
+	slices.SortFunc(keys, func(x, y key) int { return cmp.Or(cmp.Compare(x.code, y.code), cmp.Compare(x.i, y.i)) })
+	for i, k := range keys {
+		a.codes[i] = k.code
+	}
+	tmp := make([]float64, len(keys))
+	for c := range a.vals {
+		for i, k := range keys {
+			tmp[i] = a.vals[c][k.i]
+		}
+		a.vals[c], tmp = tmp, a.vals[c]
+	}
+	if a.lonlat != nil {
+		ll := make([]float64, len(a.lonlat))
+		for i, k := range keys {
+			ll[2*i], ll[2*i+1] = a.lonlat[2*k.i], a.lonlat[2*k.i+1]
+		}
+		a.lonlat = ll
+	}
+	for c, texts := range a.texts {
+		if len(texts) == 0 {
+			continue
+		}
+		order := make([]int32, len(texts))
+		for i := range order {
+			order[i] = int32(i)
+		}
+		slices.SortFunc(order, func(x, y int32) int { return strings.Compare(texts[x], texts[y]) })
+		rank := make([]float64, len(texts))
+		sorted := make([]string, len(texts))
+		for r, id := range order {
+			rank[id] = float64(r)
+			sorted[r] = texts[id]
+		}
+		for i, v := range a.vals[c] {
+			if !math.IsNaN(v) {
+				a.vals[c][i] = rank[int(v)]
+			}
+		}
+		a.texts[c], a.dict[c] = sorted, nil
+	}
+}
+
+// cellAcc accumulates one cell's points.
+type cellAcc struct {
+	count      int64
+	first      int // index (sorted) of the cell's first point
+	sumLon     float64
+	sumLat     float64
+	n          []int64   // per property: non-NULL values
+	v          []float64 // per property: sum, min or max
+	code       uint64    // cell code at its level
+	properties geojson.Properties
+}
+
+func (c *cellAcc) reset(first int, code uint64) {
+	c.count, c.first, c.code, c.sumLon, c.sumLat = 0, first, code, 0, 0
+	clear(c.n)
+	clear(c.v)
+}
+
+// Tile cuts the tileset from zoom_min to zoom_max and hands the tiles to
+// write one at a time, zoom by zoom; ctx cancels between tiles. It can be
+// called once: it sorts the points in place.
+func (a *PointAggregator) Tile(ctx context.Context, opts Options, write func(Tile) error, progress func(Progress)) (*Result, error) {
+	a.sortPoints()
+	if err := a.checkTileBudget(opts); err != nil {
+		return nil, err
+	}
+	enc := newEncoder(opts, write, progress)
+	np := len(a.agg.Properties)
+	acc := &cellAcc{n: make([]int64, np), v: make([]float64, np)}
+	var feats []geojson.Feature
+	var ptrs []*geojson.Feature
+	var maps []geojson.Properties
+
+	for z := opts.ZoomMin; z <= opts.ZoomMax; z++ {
+		cellShift := uint(2 * (a.level - (z + a.agg.Resolution)))
+		tileShift := uint(2 * (a.level - z))
+		ptrs = ptrs[:0]
+		finishCell := func() {
+			i := len(ptrs)
+			if i >= len(feats) {
+				// Appending may move feats: the features already in ptrs
+				// stay where they were written.
+				feats = append(feats, geojson.Feature{})
+				maps = append(maps, geojson.Properties{})
+			}
+			props := maps[i]
+			clear(props)
+			acc.properties = props
+			a.finish(acc, z == opts.ZoomMax)
+			feats[i] = geojson.Feature{Geometry: a.place(acc, z), Properties: props}
+			ptrs = append(ptrs, &feats[i])
+		}
+		finishTile := func(tileKey uint64) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			a.order(ptrs)
+			tx, ty := deinterleave(tileKey)
+			err := enc.emit(z, int(tx), int(ty), ptrs)
+			ptrs = ptrs[:0]
+			return err
+		}
+		for i, code := range a.codes {
+			cell := code >> cellShift
+			if i > 0 && cell != acc.code {
+				finishCell()
+				if prev := a.codes[i-1] >> tileShift; code>>tileShift != prev {
+					if err := finishTile(prev); err != nil {
+						return nil, err
+					}
+				}
+			}
+			if i == 0 || cell != acc.code {
+				acc.reset(i, cell)
+			}
+			a.accumulate(acc, i)
+		}
+		if len(a.codes) > 0 {
+			finishCell()
+			if err := finishTile(a.codes[len(a.codes)-1] >> tileShift); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return enc.res, nil
+}
+
+// accumulate adds point i (sorted) to the cell.
+func (a *PointAggregator) accumulate(c *cellAcc, i int) {
+	c.count++
+	if a.agg.Placement == FeaturesCentroid {
+		c.sumLon += a.lonlat[2*i]
+		c.sumLat += a.lonlat[2*i+1]
+	}
+	for p, in := range a.propIn {
+		if in < 0 {
+			continue
+		}
+		v := a.vals[in][i]
+		if math.IsNaN(v) {
+			continue
+		}
+		switch a.agg.Properties[p].Func {
+		case Sum, Avg:
+			c.v[p] += v
+		case Min:
+			if c.n[p] == 0 || v < c.v[p] {
+				c.v[p] = v
+			}
+		case Max:
+			if c.n[p] == 0 || v > c.v[p] {
+				c.v[p] = v
+			}
+		}
+		c.n[p]++
+	}
+}
+
+// finish writes the cell's property values into c.properties (NULLs left
+// out), and counts them in the tilestats for the cells of zoom_max.
+func (a *PointAggregator) finish(c *cellAcc, stats bool) {
+	for p, prop := range a.agg.Properties {
+		var f float64
+		switch {
+		case prop.Func == Count && a.propIn[p] < 0:
+			f = float64(c.count)
+		case prop.Func == Count:
+			f = float64(c.n[p])
+		case c.n[p] == 0:
+			continue // SUM, AVG, MIN, MAX of no values: NULL
+		case prop.Func == Avg:
+			f = c.v[p] / float64(c.n[p])
+		default:
+			f = c.v[p]
+		}
+		var v any
+		switch in := a.propIn[p]; {
+		case in >= 0 && a.inputs[in].kind == inText:
+			v = a.texts[in][int(f)]
+		case prop.Type == String:
+			v = strconv.FormatFloat(f, 'f', -1, 64)
+		default:
+			v, _ = convertValue(Number, f)
+		}
+		if v == nil {
+			continue
+		}
+		c.properties[prop.Name] = v
+		if stats {
+			a.stats[p].add(prop.Type, v)
+		}
+	}
+	if stats {
+		a.cellsAtZoomMax++
+	}
+}
+
+// place is the cell's feature geometry in the coordinates of its tile at
+// zoom z (pixels from the tile's top left, snapped down like every tile).
+func (a *PointAggregator) place(c *cellAcc, z int) orb.Geometry {
+	res := a.agg.Resolution
+	extent := float64(a.o.TileExtent)
+	cx, cy := deinterleave(c.code)
+	mask := uint32(1)<<res - 1
+	ix, iy := float64(cx&mask), float64(cy&mask)
+	cs := extent / math.Ldexp(1, res) // cell size in pixels
+	switch a.agg.Placement {
+	case CellPolygon:
+		x0, y0, x1, y1 := ix*cs, iy*cs, (ix+1)*cs, (iy+1)*cs
+		return tidyPolygon(orb.Polygon{{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}}, false)
+	case FeaturesAny, FeaturesCentroid:
+		lon, lat := a.lonlat[2*c.first], a.lonlat[2*c.first+1]
+		if a.agg.Placement == FeaturesCentroid {
+			lon, lat = c.sumLon/float64(c.count), c.sumLat/float64(c.count)
+		}
+		p := project(orb.Point{lon, lat})
+		scale := extent * math.Ldexp(1, z)
+		tx, ty := float64(cx>>res), float64(cy>>res)
+		// Clamped to the tile: the point is in its cell, but a
+		// longitude of 180 wraps to the first column.
+		return orb.Point{
+			math.Max(0, math.Min(extent-1, math.Floor(p[0]*scale-tx*extent))),
+			math.Max(0, math.Min(extent-1, math.Floor(p[1]*scale-ty*extent))),
+		}
+	}
+	return orb.Point{math.Floor((ix + 0.5) * cs), math.Floor((iy + 0.5) * cs)}
+}
+
+// order sorts a tile's features by tile_feature_order (stable: cell order
+// otherwise). NULLs come last ascending and first descending, as in
+// PostgreSQL.
+func (a *PointAggregator) order(feats []*geojson.Feature) {
+	if len(a.agg.Order) == 0 {
+		return
+	}
+	slices.SortStableFunc(feats, func(x, y *geojson.Feature) int {
+		for _, k := range a.agg.Order {
+			name := a.agg.Properties[k.Property].Name
+			vx, okx := x.Properties[name]
+			vy, oky := y.Properties[name]
+			var c int
+			switch {
+			case !okx && !oky:
+				c = 0
+			case !okx:
+				c = 1
+			case !oky:
+				c = -1
+			default:
+				c = compareValues(vx, vy)
+			}
+			if k.Desc {
+				c = -c
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+}
+
+func compareValues(x, y any) int {
+	if sx, ok := x.(string); ok {
+		sy, _ := y.(string)
+		return strings.Compare(sx, sy)
+	}
+	fx, _ := toFloat(x)
+	fy, _ := toFloat(y)
+	return cmp.Compare(fx, fy)
+}
+
+// checkTileBudget refuses a zoom range with more tiles than opts.MaxTiles:
+// a point is in one tile per zoom, so only inputs with more points than
+// that are counted, tile by tile (the points are sorted).
+func (a *PointAggregator) checkTileBudget(o Options) error {
+	limit := o.MaxTiles
+	if limit <= 0 {
+		limit = DefaultMaxTile
+	}
+	if int64(len(a.codes))*int64(o.ZoomMax-o.ZoomMin+1) <= limit {
+		return nil
+	}
+	var sum int64
+	best := o.ZoomMin - 1
+	for z := o.ZoomMin; z <= o.ZoomMax; z++ {
+		shift := uint(2 * (a.level - z))
+		for i, c := range a.codes {
+			if i == 0 || c>>shift != a.codes[i-1]>>shift {
+				sum++
+			}
+		}
+		if sum <= limit {
+			best = z
+		}
+	}
+	if sum <= limit {
+		return nil
+	}
+	advice := fmt.Sprintf("use zoom_max %d or lower", best)
+	if best < o.ZoomMin {
+		advice = "raise zoom_min or aggregate a smaller area"
+	}
+	return errorf("zoom_max %d would make %d tiles from zoom %d for this input, over the limit of %d tiles: %s",
+		o.ZoomMax, sum, o.ZoomMin, limit, advice)
+}
+
+// Metadata is the tileset's metadata JSON, for its z = -1 row: the
+// aggregated properties with their types, and tilestats over the cells of
+// zoom_max (as CARTO's do for aggregation tilesets).
+func (a *PointAggregator) Metadata(o Options, res *Result) []byte {
+	m := newMetadata(o, res, a.bound, a.hasBound)
+	props := make([]Property, len(a.agg.Properties))
+	for i, p := range a.agg.Properties {
+		props[i] = Property{Name: p.Name, Type: p.Type}
+	}
+	geomType := "Point"
+	if a.agg.Placement == CellPolygon {
+		geomType = "Polygon"
+	}
+	m.setLayer(geomType, a.cellsAtZoomMax, props, a.stats)
+	m.Aggregation = &aggregationJSON{
+		Type: "quadkey", Resolution: a.agg.Resolution, Placement: a.agg.Placement, Points: int64(len(a.codes)),
+	}
+	for _, p := range a.agg.Properties {
+		m.Aggregation.Formulas = append(m.Aggregation.Formulas, formulaJSON{Name: p.Name, Formula: p.Formula, Type: p.Type})
+	}
+	out, _ := json.Marshal(m) // plain data: cannot fail
+	return out
+}
