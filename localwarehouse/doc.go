@@ -213,6 +213,9 @@
 //	CALL carto.CREATE_SIMPLE_TILESET('demo.stores', 'demo.stores_tiles',
 //	  '{"zoom_min": 0, "zoom_max": 12, "properties": {"name": "String", "revenue": "Number"}}')
 //	CALL carto.CREATE_TILESET('(SELECT name, population, geom FROM demo.cities)', 'demo.cities_tiles', NULL)
+//	CALL carto.CREATE_POINT_AGGREGATION_TILESET('demo.stores', 'demo.stores_agg',
+//	  '{"zoom_max": 12, "aggregation_resolution": 6, "properties": {"stores": {"formula": "COUNT(*)", "type": "Number"},
+//	    "revenue": {"formula": "SUM(revenue)", "type": "Number"}}}')
 //
 // The procedure may be written carto.X, `carto-un`.carto.X, tiler.X or
 // bare, in any case; its arguments are string literals ('...', BigQuery's
@@ -222,7 +225,9 @@
 // name (table, schema.table or <connection>.schema.table) that must not
 // exist yet. The options are CARTO's (package tiler lists them; an unknown
 // key fails the job naming it). The geometry column may be GEOMETRY, WKB
-// (BLOB) or text holding WKT, GeoJSON or hex WKB, in EPSG:4326.
+// (BLOB) or text holding WKT, GeoJSON or hex WKB, in EPSG:4326; point
+// aggregation takes points only (a polygon fails the job, suggesting
+// ST_CENTROID) and formulas COUNT, SUM, AVG, MIN and MAX of a column.
 //
 // The output is what CARTO writes on PostgreSQL and BigQuery: a table
 // (z INTEGER, x INTEGER, y INTEGER, data BLOB) with one row per tile, data a

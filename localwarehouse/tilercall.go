@@ -12,13 +12,14 @@ import (
 // spatial extension offline. A job whose SQL is one CALL of them is
 // recognised here, before DuckDB sees it.
 const (
-	procSimpleTileset = "CREATE_SIMPLE_TILESET"
-	procTileset       = "CREATE_TILESET"
+	procSimpleTileset    = "CREATE_SIMPLE_TILESET"
+	procTileset          = "CREATE_TILESET"
+	procPointAggregation = "CREATE_POINT_AGGREGATION_TILESET"
 )
 
-// tilerCall is a parsed CALL carto.CREATE_(SIMPLE_)TILESET(input, output, options).
+// tilerCall is a parsed CALL carto.CREATE_(SIMPLE_|POINT_AGGREGATION_)TILESET(input, output, options).
 type tilerCall struct {
-	proc    string // procSimpleTileset or procTileset
+	proc    string // procSimpleTileset, procTileset or procPointAggregation
 	input   string
 	output  string
 	options string // "" for NULL or an omitted argument
@@ -104,7 +105,7 @@ func parseTilerCall(sqlText string, args []any) (call *tilerCall, ok bool, err e
 		p.pos++
 	}
 	proc := strings.ToUpper(parts[len(parts)-1])
-	if proc != procSimpleTileset && proc != procTileset {
+	if proc != procSimpleTileset && proc != procTileset && proc != procPointAggregation {
 		return nil, false, nil
 	}
 	// carto.X, `carto-un`.carto.X, tiler.X (older PostgreSQL docs), or bare.
@@ -157,7 +158,7 @@ func parseTilerCall(sqlText string, args []any) (call *tilerCall, ok bool, err e
 	if len(vals) == 3 && vals[2] != nil {
 		call.options = *vals[2]
 	}
-	if proc == procSimpleTileset && (len(vals) < 3 || vals[2] == nil) {
+	if proc != procTileset && (len(vals) < 3 || vals[2] == nil) {
 		return nil, true, fmt.Errorf("%s; options is required (use '{}' for the defaults)", usage)
 	}
 	return call, true, nil

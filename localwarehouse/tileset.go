@@ -108,9 +108,12 @@ func (w *Warehouse) createTileset(ctx context.Context, call *tilerCall, prog *ti
 	}
 	var opts tiler.Options
 	var err error
-	if call.proc == procSimpleTileset {
+	switch call.proc {
+	case procSimpleTileset:
 		opts, err = tiler.ParseSimpleOptions(call.options)
-	} else {
+	case procPointAggregation:
+		opts, err = tiler.ParsePointAggregationOptions(call.options)
+	default:
 		opts, err = tiler.ParseTilesetOptions(call.options)
 	}
 	if err != nil {
@@ -133,7 +136,12 @@ func (w *Warehouse) createTileset(ctx context.Context, call *tilerCall, prog *ti
 	if err := checkOutputTable(ctx, conn, out); err != nil {
 		return 0, err
 	}
-	src, err := w.readTilesetInput(ctx, conn, call.input, &opts, prog)
+	var src tileSource
+	if opts.Aggregation != nil {
+		src, err = w.readAggregationInput(ctx, conn, call.input, opts, prog)
+	} else {
+		src, err = w.readTilesetInput(ctx, conn, call.input, &opts, prog)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -188,6 +196,14 @@ func (w *Warehouse) createTileset(ctx context.Context, call *tilerCall, prog *ti
 	return rows, nil
 }
 
+// tileSource is what a tiler CALL tiles: a simple tileset's features or
+// an aggregation tileset's points.
+type tileSource interface {
+	Len() int
+	Tile(ctx context.Context, opts tiler.Options, write func(tiler.Tile) error, progress func(tiler.Progress)) (*tiler.Result, error)
+	Metadata(opts tiler.Options, res *tiler.Result) []byte
+}
+
 // checkOutputTable fails if the output exists (CARTO's tiler does not
 // overwrite) or its schema does not.
 func checkOutputTable(ctx context.Context, conn *sql.Conn, out tableName) error {
@@ -211,10 +227,18 @@ func checkOutputTable(ctx context.Context, conn *sql.Conn, out tableName) error 
 	return nil
 }
 
-// readTilesetInput runs the input (a table name or a query in
-// parentheses) and loads its rows into a tiler source, checking the
-// geometry column and the properties against the columns it has.
-func (w *Warehouse) readTilesetInput(ctx context.Context, conn *sql.Conn, input string, opts *tiler.Options, prog *tilesetProgress) (*tiler.Source, error) {
+// inputRows is the input of a tiler CALL being read: its columns, with
+// the geometry column found and checked.
+type inputRows struct {
+	rows    *sql.Rows
+	cts     []*sql.ColumnType
+	names   []string
+	geomIdx int
+}
+
+// openInput runs the input (a table name or a query in parentheses, in
+// order when order is set) and finds its geometry column.
+func (w *Warehouse) openInput(ctx context.Context, conn *sql.Conn, input, geomColumn, order string) (*inputRows, error) {
 	from := strings.TrimSpace(input)
 	if strings.HasPrefix(from, "(") {
 		if !strings.HasSuffix(from, ")") {
@@ -229,96 +253,144 @@ func (w *Warehouse) readTilesetInput(ctx context.Context, conn *sql.Conn, input 
 		from = n.quoted()
 	}
 	q := "SELECT * FROM " + from
-	if opts.TileFeatureOrder != "" {
-		q += " ORDER BY " + opts.TileFeatureOrder
+	if order != "" {
+		q += " ORDER BY " + order
 	}
 	rows, err := conn.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("input %s: %s", shortSQL(input), strings.TrimSpace(err.Error()))
 	}
-	defer rows.Close()
-	cts, err := rows.ColumnTypes()
+	in := &inputRows{rows: rows, geomIdx: -1}
+	if in.cts, err = rows.ColumnTypes(); err != nil {
+		rows.Close()
+		return nil, err
+	}
+	in.names = make([]string, len(in.cts))
+	for i, ct := range in.cts {
+		in.names[i] = ct.Name()
+		if strings.EqualFold(ct.Name(), geomColumn) && in.geomIdx < 0 {
+			in.geomIdx = i
+		}
+	}
+	if in.geomIdx < 0 {
+		rows.Close()
+		return nil, fmt.Errorf("the input has no column %q (geom_column); its columns are %s: set geom_column to the one holding the geometries",
+			geomColumn, strings.Join(in.names, ", "))
+	}
+	switch t := strings.ToUpper(in.cts[in.geomIdx].DatabaseTypeName()); {
+	case t == "GEOMETRY" || t == "BLOB" || t == "VARCHAR" || strings.HasPrefix(t, "GEOMETRY"):
+	default:
+		rows.Close()
+		return nil, fmt.Errorf("column %q is %s, not a geometry: geom_column must name a GEOMETRY column, or text (WKT or GeoJSON) or WKB; its columns are %s",
+			in.names[in.geomIdx], t, strings.Join(in.names, ", "))
+	}
+	return in, nil
+}
+
+// scan reads every row, handing add its geometry and the values of the
+// columns propIdx lists, and reports the rows read. It closes the rows.
+func (in *inputRows) scan(ctx context.Context, input string, propIdx []int, prog *tilesetProgress,
+	add func(row int64, g orb.Geometry, props []any) error) error {
+	defer in.rows.Close()
+	vals := make([]any, len(in.cts))
+	ptrs := make([]any, len(in.cts))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	props := make([]any, len(propIdx))
+	var row int64
+	for in.rows.Next() {
+		row++
+		if err := in.rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		g, err := decodeGeometryValue(vals[in.geomIdx])
+		if err != nil {
+			return fmt.Errorf("input row %d: column %q: %v; fix or filter out that row", row, in.names[in.geomIdx], err)
+		}
+		for j, i := range propIdx {
+			props[j] = vals[i]
+		}
+		if err := add(row, g, props); err != nil {
+			return err
+		}
+		if row%4096 == 0 {
+			prog.update(func(p *tilesetProgressJSON) { p.RowsRead = row })
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := in.rows.Err(); err != nil {
+		return fmt.Errorf("input %s: %s", shortSQL(input), strings.TrimSpace(err.Error()))
+	}
+	prog.update(func(p *tilesetProgressJSON) { p.RowsRead = row })
+	return nil
+}
+
+// readTilesetInput loads the input's rows into a tiler source, checking
+// the geometry column and the properties against the columns it has.
+func (w *Warehouse) readTilesetInput(ctx context.Context, conn *sql.Conn, input string, opts *tiler.Options, prog *tilesetProgress) (*tiler.Source, error) {
+	in, err := w.openInput(ctx, conn, input, opts.GeomColumn, opts.TileFeatureOrder)
 	if err != nil {
 		return nil, err
 	}
-
-	names := make([]string, len(cts))
-	geomIdx := -1
-	for i, ct := range cts {
-		names[i] = ct.Name()
-		if strings.EqualFold(ct.Name(), opts.GeomColumn) && geomIdx < 0 {
-			geomIdx = i
-		}
-	}
-	if geomIdx < 0 {
-		return nil, fmt.Errorf("the input has no column %q (geom_column); its columns are %s: set geom_column to the one holding the geometries",
-			opts.GeomColumn, strings.Join(names, ", "))
-	}
-	switch t := strings.ToUpper(cts[geomIdx].DatabaseTypeName()); {
-	case t == "GEOMETRY" || t == "BLOB" || t == "VARCHAR" || strings.HasPrefix(t, "GEOMETRY"):
-	default:
-		return nil, fmt.Errorf("column %q is %s, not a geometry: geom_column must name a GEOMETRY column, or text (WKT or GeoJSON) or WKB; its columns are %s",
-			names[geomIdx], t, strings.Join(names, ", "))
-	}
-
-	propIdx := make([]int, 0, len(names))
+	propIdx := make([]int, 0, len(in.names))
 	if opts.AllProperties {
 		opts.Properties = nil
-		for i, ct := range cts {
-			if i != geomIdx {
+		for i, ct := range in.cts {
+			if i != in.geomIdx {
 				opts.Properties = append(opts.Properties, tiler.Property{Name: ct.Name(), Type: propertyType(ct.DatabaseTypeName())})
 				propIdx = append(propIdx, i)
 			}
 		}
 	} else {
 		for _, p := range opts.Properties {
-			i := indexFold(names, p.Name)
+			i := indexFold(in.names, p.Name)
 			if i < 0 {
+				in.rows.Close()
 				return nil, fmt.Errorf("options.properties names %q, which is not a column of the input; its columns are %s",
-					p.Name, strings.Join(names, ", "))
+					p.Name, strings.Join(in.names, ", "))
 			}
 			propIdx = append(propIdx, i)
 		}
 	}
-
 	src := tiler.NewSource(opts.Properties)
-	vals := make([]any, len(cts))
-	ptrs := make([]any, len(cts))
-	for i := range vals {
-		ptrs[i] = &vals[i]
+	if err := in.scan(ctx, input, propIdx, prog, src.Add); err != nil {
+		return nil, err
 	}
-	props := make([]any, len(propIdx))
-	var row int64
-	for rows.Next() {
-		row++
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		g, err := decodeGeometryValue(vals[geomIdx])
-		if err != nil {
-			return nil, fmt.Errorf("input row %d: column %q: %v; fix or filter out that row", row, names[geomIdx], err)
-		}
-		for j, i := range propIdx {
-			props[j] = vals[i]
-		}
-		if err := src.Add(row, g, props); err != nil {
-			return nil, err
-		}
-		if row%4096 == 0 {
-			prog.update(func(p *tilesetProgressJSON) { p.RowsRead = row })
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("input %s: %s", shortSQL(input), strings.TrimSpace(err.Error()))
-	}
-	prog.update(func(p *tilesetProgressJSON) { p.RowsRead = row })
 	if src.Len() == 0 {
-		return nil, fmt.Errorf("the input has no rows with a geometry in %q: nothing to tile", names[geomIdx])
+		return nil, fmt.Errorf("the input has no rows with a geometry in %q: nothing to tile", in.names[in.geomIdx])
 	}
 	return src, nil
+}
+
+// readAggregationInput loads the input's points into a point aggregator,
+// checking the columns the formulas read.
+func (w *Warehouse) readAggregationInput(ctx context.Context, conn *sql.Conn, input string, opts tiler.Options, prog *tilesetProgress) (*tiler.PointAggregator, error) {
+	in, err := w.openInput(ctx, conn, input, opts.GeomColumn, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range opts.Aggregation.Properties {
+		if p.Column != "" && indexFold(in.names, p.Column) < 0 {
+			in.rows.Close()
+			return nil, fmt.Errorf("options.properties.%s: formula %s reads %q, which is not a column of the input; its columns are %s",
+				p.Name, p.Formula, p.Column, strings.Join(in.names, ", "))
+		}
+	}
+	agg := tiler.NewPointAggregator(opts)
+	var colIdx []int
+	for _, c := range agg.Columns() {
+		colIdx = append(colIdx, indexFold(in.names, c))
+	}
+	if err := in.scan(ctx, input, colIdx, prog, agg.Add); err != nil {
+		return nil, err
+	}
+	if agg.Len() == 0 {
+		return nil, fmt.Errorf("the input has no rows with a point in %q: nothing to aggregate", in.names[in.geomIdx])
+	}
+	return agg, nil
 }
 
 // decodeGeometryValue reads a geometry column's value: text (WKT, EWKT,

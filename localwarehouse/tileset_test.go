@@ -235,6 +235,7 @@ func TestParseTilerCall(t *testing.T) {
 		"/* x */ CALL \"carto\".CREATE_TILESET('it''s', $$o$$)":                            {procTileset, "it's", "o", ""},
 		"CALL tiler.CREATE_SIMPLE_TILESET('a', 'b', $tag${}$tag$)":                         {procSimpleTileset, "a", "b", "{}"},
 		"CALL CREATE_TILESET($1, $2, $3)":                                                  {procTileset, "in", "out", "{}"},
+		"call carto.create_point_aggregation_tileset('p', 'q', '{}')":                      {procPointAggregation, "p", "q", "{}"},
 	} {
 		call, ok, err := parseTilerCall(sql, []any{"in", "out", "{}"})
 		require.True(t, ok, sql)
