@@ -184,6 +184,8 @@ var corpus = []corpusCase{
 	// Procedures, dynamic SQL, data movement.
 	refused(BQ, "CALL carto.CREATE_TILESET('a', 'b', NULL)", "CALL"),
 	refused(SF, "CALL carto.CREATE_TILESET('a')", "CALL"),
+	refused(PG, `CALL carto.CREATE_POINT_AGGREGATION_TILESET('s.pts', 's.pts_agg', '{"properties": {"n": {"formula": "COUNT(*)"}}}')`, "CALL"),
+	refused(BQ, "call `carto-un`.carto.create_point_aggregation_tileset('a', 'b', '{}')", "CALL"),
 	refused(SF, "EXECUTE IMMEDIATE 'DROP TABLE t'", "EXECUTE IMMEDIATE"),
 	refused(SF, "EXECUTE IMMEDIATE $$ DELETE FROM t $$", "EXECUTE IMMEDIATE"),
 	refused(BQ, `EXECUTE IMMEDIATE "DROP TABLE t"`, "EXECUTE IMMEDIATE"),

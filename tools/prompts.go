@@ -316,6 +316,17 @@ func tilesetCall(a tilesetArgs) string {
 		a.source, a.output, a.geom, a.zoomMin, a.zoomMax)
 }
 
+// aggregationCall is the Analytics Toolbox's point aggregation call for a,
+// or "" for a warehouse without it.
+func aggregationCall(a tilesetArgs) string {
+	if a.warehouse == "databricks" {
+		return ""
+	}
+	return fmt.Sprintf(`CALL carto.CREATE_POINT_AGGREGATION_TILESET('%s', '%s', '{"geom_column": "%s", "zoom_min": %d, "zoom_max": %d, `+
+		`"aggregation_resolution": 6, "aggregation_placement": "cell-centroid", "properties": {"total": {"formula": "COUNT(*)", "type": "Number"}}}')`,
+		a.source, a.output, a.geom, a.zoomMin, a.zoomMax)
+}
+
 // bigQueryStructCall is the BigQuery call with explicit options (the STRUCT's
 // fields in the order CARTO documents them).
 func bigQueryStructCall(a tilesetArgs) string {
@@ -365,6 +376,11 @@ func (d *Deps) tilesetSteps(a tilesetArgs) string {
 	b.WriteString(". If it is named otherwise, get this prompt again with geom_column.\n")
 	fmt.Fprintf(&b, "2. The output table %s must not exist: tileset procedures refuse to overwrite. If it exists, ask the user before dropping it, or pick another name.\n", a.output)
 	fmt.Fprintf(&b, "3. Submit the procedure call with submit_job, with exactly these arguments:\n%s\nThe SQL it runs:\n%s\n", submit, call)
+	if agg := aggregationCall(a); agg != "" {
+		fmt.Fprintf(&b, "If the source holds many points (hundreds of thousands or more) and the user wants densities rather than each point, "+
+			"an aggregation tileset is lighter: each zoom level's points grouped into cells (aggregation_resolution 6: 4^6 cells per tile), "+
+			"with aggregated properties (formulas such as COUNT(*), SUM(column), AVG(column)). Offer it, and submit instead:\n%s\n", toolArgs(a.connection, "sql", agg))
+	}
 	if a.warehouse == "bigquery" && a.zoomGiven {
 		fmt.Fprintf(&b, "With NULL options BigQuery's CREATE_TILESET picks the zoom range itself. To force zoom levels %d to %d, run this instead:\n%s\n",
 			a.zoomMin, a.zoomMax, bigQueryStructCall(a))

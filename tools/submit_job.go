@@ -32,6 +32,7 @@ const submitJobDescription = `Submit SQL to run as a job on a CARTO connection, 
 Use a job instead of run_query for anything that may take longer than about a minute, for statements that create or change data (CREATE TABLE ... AS SELECT, INSERT, UPDATE, DELETE, MERGE, DROP), and for CALL procedures such as building a tileset (the create_tileset prompt writes the call):
 - BigQuery: CALL carto.CREATE_TILESET('project.dataset.source', 'project.dataset.source_tileset', NULL) (the source may also be a (SELECT ...)).
 - PostgreSQL, Snowflake: CALL carto.CREATE_SIMPLE_TILESET('schema.source', 'schema.source_tileset', '{"geom_column": "geom", "zoom_min": 0, "zoom_max": 12}').
+- Many points (BigQuery, Snowflake, Redshift, PostgreSQL): CALL carto.CREATE_POINT_AGGREGATION_TILESET('schema.points', 'schema.points_agg', '{"zoom_max": 12, "aggregation_resolution": 6, "properties": {"total": {"formula": "COUNT(*)", "type": "Number"}}}') aggregates them into cells per zoom level.
 Tileset procedures fail when the output table already exists.
 
 Table names: BigQuery project.dataset.table; Snowflake, Redshift and PostgreSQL database.schema.table. Parameters as in run_query.

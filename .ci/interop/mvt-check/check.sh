@@ -47,6 +47,35 @@ for _ in $(seq 1 600); do
 done
 [ "$status" = success ] || { echo "  FAIL  tileset job did not finish: $job"; exit 1; }
 
+run_job() {
+  local id job status
+  id=$(curl -fsS -X POST -H 'Content-Type: application/json' \
+    --data "$(node -e 'console.log(JSON.stringify({query: process.argv[1]}))' "$1")" \
+    "$base/v3/sql/carto_local/job" | json jobId)
+  status=pending
+  for _ in $(seq 1 600); do
+    job=$(curl -fsS "$base/v3/sql/carto_local/job/$id")
+    status=$(printf '%s' "$job" | json status)
+    [ "$status" = success ] && return 0
+    [ "$status" = failure ] && { echo "  FAIL  tileset job failed: $job"; exit 1; }
+    sleep 0.2
+  done
+  echo "  FAIL  tileset job did not finish: $job"; exit 1
+}
+
+# A point aggregation tileset too: cells with COUNT/SUM/AVG properties.
+run_job "CALL carto.CREATE_POINT_AGGREGATION_TILESET('demo.stores', 'demo.stores_agg_check', '{\"zoom_max\": 6, \"aggregation_resolution\": 5, \"properties\": {\"stores\": {\"formula\": \"COUNT(*)\", \"type\": \"Number\"}, \"revenue\": {\"formula\": \"SUM(revenue)\", \"type\": \"Number\"}, \"avg_revenue\": {\"formula\": \"AVG(revenue)\", \"type\": \"Number\"}}}')"
+mkdir "$work/agg"
+qa="name=demo.stores_agg_check"
+curl -fsS "$base/v3/maps/carto_local/tileset?$qa" >"$work/agg/tilejson.json"
+agg=()
+for zxy in 0/0/0 1/0/0 1/1/0 6/31/24 6/17/22; do
+  f="$work/agg/${zxy//\//-}.mvt"
+  curl -fsS -H 'Accept-Encoding: gzip' "$base/v3/maps/carto_local/tileset/$zxy?$qa" >"$f"
+  agg+=("$f")
+done
+node "$here/check.mjs" "$work/agg/tilejson.json" "${agg[@]}"
+
 q="name=demo.stores_mvt_check"
 curl -fsS "$base/v3/maps/carto_local/tileset?$q" >"$work/tilejson.json"
 files=()
