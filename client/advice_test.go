@@ -115,6 +115,16 @@ func TestSlotWaitTimeoutIsErrBusy(t *testing.T) {
 	close(gate)
 	require.NoError(t, <-held)
 
+	// Nor is a call whose time ran out before it asked for a free slot (as on
+	// a busy machine, where a short deadline can pass before the call starts).
+	ctx, cancel = context.WithTimeout(context.Background(), -time.Second)
+	defer cancel()
+	for range 20 { // a select between the free slot and ctx would pick at random
+		_, err = c.Jobs.List(ctx)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		require.False(t, errors.Is(err, ErrBusy), "a slot was free: %v", err)
+	}
+
 	// A call that timed out after it was sent is not ErrBusy.
 	slow := cartofake.New(t)
 	slow.Inject(cartofake.Fault{Delay: time.Hour})

@@ -202,10 +202,17 @@ func (c *Client) do(ctx context.Context, cl *call) (*http.Response, error) {
 			return nil, c.wrap(cl, err)
 		}
 	}
+	// A free slot is taken even if ctx has ended meanwhile (a select would
+	// pick at random): the call then fails with ctx's error as it is sent.
+	// ErrBusy is only for a call that really waited for a busy slot.
 	select {
 	case c.slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, c.wrap(cl, fmt.Errorf("waiting for one of the %d concurrent CARTO call slots: %w (%w)", cap(c.slots), ctx.Err(), ErrBusy))
+	default:
+		select {
+		case c.slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil, c.wrap(cl, fmt.Errorf("waiting for one of the %d concurrent CARTO call slots: %w (%w)", cap(c.slots), ctx.Err(), ErrBusy))
+		}
 	}
 	resp, err := c.attempts(ctx, cl)
 	if err != nil {
