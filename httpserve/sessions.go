@@ -48,6 +48,8 @@ type sessionTable struct {
 	max  int
 	idle time.Duration
 	now  func() time.Time
+	// ticks starts the sweeper's ticker (tests drive it by hand).
+	ticks func(every time.Duration) (c <-chan time.Time, stop func())
 	// end ends a session through mcp-go (a DELETE), so that its state is
 	// freed; set once the handler exists.
 	end func(id string)
@@ -62,7 +64,12 @@ type sessionEntry struct {
 }
 
 func newSessionTable(max int, idle time.Duration) *sessionTable {
-	return &sessionTable{max: max, idle: idle, now: time.Now, byID: map[string]*sessionEntry{}}
+	return &sessionTable{max: max, idle: idle, now: time.Now, ticks: newTicker, byID: map[string]*sessionEntry{}}
+}
+
+func newTicker(every time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTicker(every)
+	return t.C, t.Stop
 }
 
 // Generate issues a new session id (mcp-go calls it for initialize, and for
@@ -170,13 +177,13 @@ const returnMemoryAfter = 100
 
 // run sweeps idle sessions until ctx is done.
 func (t *sessionTable) run(ctx context.Context) {
-	tick := time.NewTicker(min(max(t.idle/4, time.Second), time.Minute))
-	defer tick.Stop()
+	ticks, stop := t.ticks(min(max(t.idle/4, time.Second), time.Minute))
+	defer stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-ticks:
 			if t.sweep() >= returnMemoryAfter {
 				// The Go runtime would keep the freed memory for minutes (until
 				// its next forced GC, then a slow scavenge), and resident memory is

@@ -3,6 +3,7 @@ package httpserve
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,6 +18,8 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
 
 const initializeBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
@@ -25,7 +28,7 @@ const initializeBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{
 // the sessions mcp-go unregisters, with a clock the test moves.
 type sessionFront struct {
 	front   *Server
-	ts      *httptest.Server
+	base    string // the front's URL
 	ended   atomic.Int64
 	mu      sync.Mutex
 	nowTime time.Time
@@ -45,8 +48,9 @@ func newSessionFront(t *testing.T, opts Options) *sessionFront {
 	require.NotNil(t, front.sessions)
 	front.sessions.now = f.now
 	f.front = front
-	f.ts = httptest.NewServer(front.Handler())
-	t.Cleanup(f.ts.Close)
+	ts := httptest.NewServer(front.Handler())
+	t.Cleanup(ts.Close)
+	f.base = ts.URL
 	return f
 }
 
@@ -64,7 +68,7 @@ func (f *sessionFront) advance(d time.Duration) {
 
 func (f *sessionFront) post(t *testing.T, session, body string) *http.Response {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, f.ts.URL+MCPPath, strings.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, f.base+MCPPath, strings.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
@@ -100,7 +104,7 @@ func TestSessionIDsNeverIssuedAreRefused(t *testing.T) {
 
 	forged := "mcp-session-" + "0b7e8f5c-6f0e-4f7d-9f5e-8e2a3c1d4b6a"
 	assert.Equal(t, http.StatusNotFound, f.post(t, forged, listTools).StatusCode)
-	req, _ := http.NewRequest(http.MethodGet, f.ts.URL+MCPPath, nil)
+	req, _ := http.NewRequest(http.MethodGet, f.base+MCPPath, nil)
 	req.Header.Set(server.HeaderKeySessionID, forged)
 	req.Header.Set("Accept", "text/event-stream")
 	resp, err := http.DefaultClient.Do(req)
@@ -111,7 +115,7 @@ func TestSessionIDsNeverIssuedAreRefused(t *testing.T) {
 	assert.Contains(t, string(body), "initialize")
 
 	// An ended session is gone for good.
-	req, _ = http.NewRequest(http.MethodDelete, f.ts.URL+MCPPath, nil)
+	req, _ = http.NewRequest(http.MethodDelete, f.base+MCPPath, nil)
 	req.Header.Set(server.HeaderKeySessionID, id)
 	resp, err = http.DefaultClient.Do(req)
 	require.NoError(t, err)
@@ -135,7 +139,7 @@ func TestIdleSessionsEnd(t *testing.T) {
 	// A listening client: its GET stream stays open across the idle timeout.
 	listening := f.initialize(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, f.ts.URL+MCPPath, nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, f.base+MCPPath, nil)
 	req.Header.Set(server.HeaderKeySessionID, listening)
 	req.Header.Set("Accept", "text/event-stream")
 	resp, err := http.DefaultClient.Do(req)
@@ -180,14 +184,39 @@ func TestSessionsAreBounded(t *testing.T) {
 	assert.Equal(t, 1, f.front.sessions.Len())
 }
 
-// The sweeper runs while Serve does, and stops with it.
+// The sweeper runs while Serve does, and stops with it (goleak checks the
+// latter). Its ticks and clock are the test's: a real idle timeout would end
+// the session between two requests of a slow client.
 func TestSessionSweeperRunsWithServe(t *testing.T) {
 	t.Parallel()
-	base := start(t, Options{SessionIdleTimeout: time.Second})
-	c, err := mcpclient.NewStreamableHttpClient(base + MCPPath)
+	front, err := New(echoServer(), Options{SessionIdleTimeout: time.Minute})
 	require.NoError(t, err)
-	assert.Equal(t, "token=", callWhoami(t, c))
-	require.NoError(t, c.Close())
+	f := &sessionFront{front: front, nowTime: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	front.sessions.now = f.now
+	ticks := make(chan time.Time)
+	front.sessions.ticks = func(time.Duration) (<-chan time.Time, func()) { return ticks, func() {} }
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	f.base = "http://" + ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- front.Serve(ctx, ln) }()
+
+	id := f.initialize(t)
+	assert.Equal(t, http.StatusOK, f.post(t, id, listTools).StatusCode)
+	f.advance(2 * time.Minute) // idle past the timeout
+	hang := testctx.Context(t)
+	for range 2 { // the second tick is taken once the first sweep is over
+		select {
+		case ticks <- time.Time{}:
+		case <-hang.Done():
+			t.Fatal("the sweeper does not run while Serve does")
+		}
+	}
+	assert.Zero(t, front.sessions.Len(), "the sweeper ended the idle session")
+	assert.Equal(t, http.StatusNotFound, f.post(t, id, listTools).StatusCode)
+	cancel()
+	require.NoError(t, <-done)
 }
 
 // "Authorization: bearer <token>" is accepted: the scheme is case-insensitive.
