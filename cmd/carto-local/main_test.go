@@ -6,16 +6,18 @@ import (
 	"flag"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func noEnv(string) string { return "" }
 
@@ -71,23 +73,24 @@ func TestHelpDocumentsFlags(t *testing.T) {
 func TestRunServesAndShutsDown(t *testing.T) {
 	cfg, err := parseFlags([]string{"--addr", "127.0.0.1:0", "--no-demo-data"}, io.Discard, noEnv)
 	require.NoError(t, err)
-	// Find a free port first, since run does not report the one it got.
-	cfg.addr = freeAddr(t)
+	// The port the kernel chose, read from the log line run writes once it
+	// listens: no port chosen beforehand that something else could take, and
+	// no polling until the server answers.
+	urls := make(chan string, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, cfg, slog.New(slog.DiscardHandler)) }()
+	go func() { done <- run(ctx, cfg, slog.New(&servingURL{urls: urls})) }()
 
-	url := "http://" + cfg.addr + "/v3/sql/carto_local/query?q=SELECT+1+AS+one"
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	var resp *http.Response
-	deadline := time.Now().Add(testctx.Remaining(t))
-	for {
-		resp, err = client.Get(url)
-		if err == nil || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
+	var url string
+	select {
+	case url = <-urls:
+	case err := <-done:
+		t.Fatalf("run ended before serving: %v", err)
+	case <-testctx.Context(t).Done(): // hang guard
+		t.Fatal("run did not start serving")
 	}
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Get(url + "?q=SELECT+1+AS+one")
 	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -98,11 +101,22 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	assert.NoError(t, <-done)
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
+// servingURL is a slog handler that sends the url of run's "serving" line.
+type servingURL struct{ urls chan<- string }
+
+func (h *servingURL) Enabled(context.Context, slog.Level) bool { return true }
+func (h *servingURL) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *servingURL) WithGroup(string) slog.Handler            { return h }
+func (h *servingURL) Handle(_ context.Context, r slog.Record) error {
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "url" {
+			select {
+			case h.urls <- a.Value.String():
+			default: // only the first is waited for
+			}
+			return false
+		}
+		return true
+	})
+	return nil
 }
