@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -108,7 +109,7 @@ func TestLocalCancelledWait(t *testing.T) {
 			progress.wait(t, "wait-2", 1) // the server is waiting
 			cancel()
 			if r := <-done; r.err != nil {
-				require.ErrorIs(t, r.err, context.Canceled)
+				requireCancelledByClient(t, tr, r.err)
 			} else {
 				// In process the call shares the client's context, and the
 				// server's answer to the cancelled wait comes back as is.
@@ -127,6 +128,26 @@ func TestLocalCancelledWait(t *testing.T) {
 			e.cancelAndCheck(sub.JobID)
 		})
 	}
+}
+
+// requireCancelledByClient checks the error of a call the test cancelled.
+//
+// Over streamable HTTP, mcp-go's client (v1.2.1) may report such a call as
+// "unexpected nil response" rather than context.Canceled: cancelling closes
+// the HTTP request's context, the transport then breaks the SSE response
+// stream, and the stream's reader can see the broken stream before the
+// cancellation has reached its own (child) context. It then ends the stream as
+// broken, closing the channel handleSSEResponse waits on, which takes it for
+// a stream that ended without an answer. A busy machine (the canceller
+// descheduled between the two contexts) makes this likely; it is the client
+// library's report of our cancel, not a server fault.
+func requireCancelledByClient(t *testing.T, transportName string, err error) {
+	t.Helper()
+	if transportName == streamableHTTP && !errors.Is(err, context.Canceled) {
+		require.ErrorContains(t, err, "unexpected nil response", "a cancelled call ends with the cancellation")
+		return
+	}
+	require.ErrorIs(t, err, context.Canceled)
 }
 
 // TestLocalCancelNotification: a notifications/cancelled naming a waiting
