@@ -254,8 +254,16 @@ func TestReadOnlyGetJob(t *testing.T) {
 // A pending job has not started: next_step says when it was submitted.
 func TestPendingJobIsNotSaidToHaveStarted(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, withOptions(func(o *tools.Options) {
-		o.Now = func() time.Time { return time.Now().Add(2 * time.Second) }
+	// The clock reads 2 s after the fake created the job, however long the
+	// call took (a clock of time.Now()+2s read 3 s once the call took 0.5 s).
+	var e *env
+	e = newEnv(t, withOptions(func(o *tools.Options) {
+		o.Now = func() time.Time {
+			if jobs := e.fake.Jobs(); len(jobs) > 0 {
+				return jobs[0].CreatedAt.Add(2 * time.Second)
+			}
+			return time.Now()
+		}
 	}))
 	e.fake.SetJobScript(cartofake.Statuses("pending")...)
 	var sub tools.SubmitJobOutput
