@@ -201,9 +201,7 @@ func TestLocalCancelNotification(t *testing.T) {
 func TestLocalFailedJob(t *testing.T) {
 	t.Parallel()
 	e := newLocalEnv(t, inProcess, "")
-	var out tools.SubmitJobOutput
-	e.ok(e.call(tools.ToolSubmitJob, map[string]any{"sql": "CREATE TABLE t AS SELECT * FROM no_such_table", "wait_seconds": 50}), &out)
-	assert.True(t, out.Done)
+	out := e.runJob("CREATE TABLE t AS SELECT * FROM no_such_table")
 	assert.Equal(t, "failure", out.Status)
 	require.NotNil(t, out.Error)
 	assert.Equal(t, "query_error", out.Error.Code)
@@ -221,10 +219,7 @@ func TestLocalFailedJob(t *testing.T) {
 func TestLocalJobSucceeds(t *testing.T) {
 	t.Parallel()
 	e := newLocalEnv(t, inProcess, "")
-	var out tools.SubmitJobOutput
-	e.ok(e.call(tools.ToolSubmitJob, map[string]any{
-		"sql": "CREATE TABLE big AS SELECT range AS n FROM range(1000) WHERE range % 10 = 0", "wait_seconds": 50}), &out)
-	require.True(t, out.Done, "%+v", out)
+	out := e.runJob("CREATE TABLE big AS SELECT range AS n FROM range(1000) WHERE range % 10 = 0")
 	assert.Equal(t, "success", out.Status)
 	assert.Contains(t, out.NextStep, "finished successfully")
 	var q tools.RunQueryOutput
@@ -238,9 +233,7 @@ func TestLocalJobSucceeds(t *testing.T) {
 func TestLocalJobResource(t *testing.T) {
 	t.Parallel()
 	e := newLocalEnv(t, inProcess, "")
-	var out tools.SubmitJobOutput
-	e.ok(e.call(tools.ToolSubmitJob, map[string]any{"sql": "SELECT 1", "wait_seconds": 50}), &out)
-	require.True(t, out.Done)
+	out := e.runJob("SELECT 1")
 	require.Equal(t, "carto://jobs/carto_local/"+out.JobID, out.ResourceURI)
 
 	templates, err := e.mcp.ListResourceTemplates(testContext(t), mcp.ListResourceTemplatesRequest{})

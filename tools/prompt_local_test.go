@@ -31,12 +31,9 @@ func TestCreateTilesetPromptOnLocal(t *testing.T) {
 		"/v3/maps/<connection>/tileset?name=carto_local.main.pts_tiles", "get_tileset_tile", aggCall), text)
 
 	// The call the prompt gives runs on the local warehouse.
-	var job tools.SubmitJobOutput
-	e.ok(e.call(tools.ToolSubmitJob, map[string]any{"wait_seconds": 50,
-		"sql": "CREATE TABLE pts AS SELECT i AS id, format('POINT ({} {})', i, i) AS geom FROM range(10) t(i)"}), &job)
+	job := e.runJob("CREATE TABLE pts AS SELECT i AS id, format('POINT ({} {})', i, i) AS geom FROM range(10) t(i)")
 	require.Equal(t, "success", job.Status, "%+v", job.Error)
-	e.ok(e.call(tools.ToolSubmitJob, map[string]any{"wait_seconds": 50,
-		"sql": `CALL carto.CREATE_SIMPLE_TILESET('carto_local.main.pts', 'carto_local.main.pts_tiles', '{"geom_column": "geom", "zoom_min": 0, "zoom_max": 4}')`}), &job)
+	job = e.runJob(`CALL carto.CREATE_SIMPLE_TILESET('carto_local.main.pts', 'carto_local.main.pts_tiles', '{"geom_column": "geom", "zoom_min": 0, "zoom_max": 4}')`)
 	require.Equal(t, "success", job.Status, "%+v", job.Error)
 
 	aggSQL := strings.ReplaceAll(strings.ReplaceAll(aggCall, `\"`, `"`), "pts_tiles", "pts_agg")

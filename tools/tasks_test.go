@@ -102,10 +102,8 @@ func TestLocalTaskCancelledMidJob(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, mcp.TaskStatusCancelled, res.Status)
 
-	var got tools.GetJobOutput
-	e.ok(e.call(tools.ToolGetJob, map[string]any{"job_id": job.JobID, "wait_seconds": 50}), &got)
-	require.True(t, got.Done, "cancelling the task cancelled the job: %+v", got)
-	assert.Equal(t, "failure", got.Status)
+	got := e.jobEnd(job.JobID)
+	assert.Equal(t, "failure", got.Status, "cancelling the task cancelled the job: %+v", got)
 	assert.Equal(t, "cancelled", got.Error.Code)
 	assert.Equal(t, mcp.TaskStatusCancelled, e.task(task.TaskId).Status)
 	waitFor(t, "the task run to log the cancel", func() bool {

@@ -32,13 +32,12 @@ func TestLocalTilesetTile(t *testing.T) {
 	require.NotNil(t, tool.Meta)
 	assert.Equal(t, map[string]any{"visibility": []any{"app"}}, tool.Meta.AdditionalFields["ui"], "app-only")
 
-	var job tools.SubmitJobOutput
-	e.ok(e.call(tools.ToolSubmitJob, map[string]any{"wait_seconds": 50, "sql": `CREATE TABLE pts AS
+	job := e.runJob(`CREATE TABLE pts AS
 		SELECT i AS id, 'p' || i AS name, format('POINT ({} {})', (i % 36) * 10 - 175, (i // 36) * 10 - 45) AS geom
-		FROM range(360) t(i)`}), &job)
+		FROM range(360) t(i)`)
 	require.Equal(t, "success", job.Status, "%+v", job.Error)
-	e.ok(e.call(tools.ToolSubmitJob, map[string]any{"wait_seconds": 50, "sql": `CALL carto.CREATE_SIMPLE_TILESET('pts', 'pts_tiles',
-		'{"zoom_max": 3, "properties": {"id": "Number", "name": "String"}}')`}), &job)
+	job = e.runJob(`CALL carto.CREATE_SIMPLE_TILESET('pts', 'pts_tiles',
+		'{"zoom_max": 3, "properties": {"id": "Number", "name": "String"}}')`)
 	require.Equal(t, "success", job.Status, "%+v", job.Error)
 	assert.Contains(t, string(job.Provider), `"phase":"done"`)
 
