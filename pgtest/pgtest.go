@@ -1,6 +1,9 @@
 // Package pgtest starts a private PostgreSQL server for a test: Debian's
 // binaries (/usr/lib/postgresql/<version>/bin), a temporary data directory,
-// a free port on 127.0.0.1, stopped and removed when the test ends.
+// reached through a Unix socket in that directory (no TCP port, so nothing
+// can take it between choosing it and the server binding it), stopped and
+// removed when the test ends. Its commands are bounded by the test binary's
+// deadline, not by a fixed time: a busy machine makes them slower, not fail.
 //
 // PostgreSQL refuses to run as root, so when the test runs as root (as CI
 // does) the server runs as the postgres user, through runuser.
@@ -10,7 +13,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -19,16 +22,18 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/carto-mcp/carto-mcp/internal/testctx"
 )
 
 // Server is a running PostgreSQL.
 type Server struct {
 	// DSN reaches the postgres database as the superuser postgres.
-	DSN  string
-	Port int
-	bin  string
-	dir  string
-	as   []string // the command prefix that runs a binary as the server's user
+	DSN      string
+	bin      string
+	dir      string
+	as       []string  // the command prefix that runs a binary as the server's user
+	deadline time.Time // when its commands give up: the test's deadline
 }
 
 // binDir finds Debian's PostgreSQL binaries, newest version first.
@@ -54,7 +59,10 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{bin: bin, dir: dir}
+	s := &Server{bin: bin, dir: dir, deadline: time.Now().Add(24 * time.Hour)}
+	if d, ok := testctx.Deadline(t); ok {
+		s.deadline = d
+	}
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
@@ -74,20 +82,31 @@ func Start(t testing.TB) *Server {
 	if out, err := s.run("initdb", "-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"); err != nil {
 		t.Fatalf("pgtest: initdb: %v\n%s", err, out)
 	}
-	s.Port = freePort(t)
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off", s.Port, dir)
-	if out, err := s.run("pg_ctl", "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "120", "start"); err != nil {
+	// Port only names the socket file (.s.PGSQL.<port>) in the private dir.
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off", socketPort, dir)
+	// -t: pg_ctl's own wait, bounded like everything else by the test's deadline.
+	if out, err := s.run("pg_ctl", "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", s.waitSeconds(), "start"); err != nil {
 		log, _ := os.ReadFile(filepath.Join(dir, "log"))
 		t.Fatalf("pgtest: pg_ctl start: %v\n%s\n%s", err, out, log)
 	}
-	s.DSN = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", s.Port)
+	s.DSN = fmt.Sprintf("postgres://postgres@/postgres?host=%s&port=%d&sslmode=disable", url.QueryEscape(dir), socketPort)
 	return s
+}
+
+// socketPort is the port number in the socket's file name.
+const socketPort = 5432
+
+// waitSeconds is pg_ctl's -t: the time left before the test's deadline.
+func (s *Server) waitSeconds() string {
+	return strconv.Itoa(max(int(time.Until(s.deadline).Seconds()), 1))
 }
 
 func (s *Server) run(name string, args ...string) ([]byte, error) {
 	argv := append(append([]string{}, s.as...), filepath.Join(s.bin, name))
 	argv = append(argv, args...)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	// The deadline is a hang guard (the test's), not a speed check; the
+	// context is not the test's, which ends before cleanups like stop run.
+	ctx, cancel := context.WithDeadline(context.Background(), s.deadline)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = s.dir
@@ -100,18 +119,9 @@ func (s *Server) run(name string, args ...string) ([]byte, error) {
 func (s *Server) stop(t testing.TB) {
 	data := filepath.Join(s.dir, "data")
 	if _, err := os.Stat(filepath.Join(data, "postmaster.pid")); err == nil {
-		if out, err := s.run("pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"); err != nil {
+		if out, err := s.run("pg_ctl", "-D", data, "-m", "immediate", "-w", "-t", s.waitSeconds(), "stop"); err != nil {
 			t.Errorf("pgtest: pg_ctl stop: %v\n%s", err, out)
 		}
 	}
 	_ = os.RemoveAll(s.dir)
-}
-
-func freePort(t testing.TB) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
