@@ -21,7 +21,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/log"
@@ -84,7 +83,8 @@ type Options struct {
 }
 
 // Run loads html as the view and gives it toolResult (a CallToolResult as
-// JSON, as the server sent it).
+// JSON, as the server sent it). ctx bounds the whole run (pass the test's
+// deadline): nothing in it has a time limit of its own.
 func Run(ctx context.Context, html string, toolResult json.RawMessage, opts Options) (*Result, error) {
 	if opts.Browser == "" {
 		opts.Browser = Browser()
@@ -166,8 +166,10 @@ func Run(ctx context.Context, html string, toolResult json.RawMessage, opts Opti
 	err := chromedp.Do(bctx,
 		chromedp.Navigate("file://"+hostPath),
 		chromedp.Evaluate[chromedp.Void](fmt.Sprintf("start(%s, %s, %s, %s)", htmlJSON, inputJSON, toolResult, themeJSON)),
+		// No timeout of the poll's own: ctx (the test's deadline) bounds it,
+		// since how long the view takes to draw depends on the machine.
 		chromedp.Poll[chromedp.Void]("window.hostLog.rendered !== null || window.hostLog.errors.length > 0",
-			chromedp.WithPollingTimeout(60*time.Second)),
+			chromedp.WithPollingTimeout(0)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("viewtest: %w", err)
@@ -185,7 +187,7 @@ func Run(ctx context.Context, html string, toolResult json.RawMessage, opts Opti
 	}
 	err = chromedp.Do(bctx,
 		chromedp.Evaluate[chromedp.Void]("teardown()"),
-		chromedp.Poll[chromedp.Void]("window.hostLog.teardown !== null", chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Poll[chromedp.Void]("window.hostLog.teardown !== null", chromedp.WithPollingTimeout(0)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("viewtest: teardown: %w", err)
