@@ -39,7 +39,7 @@ func TestCreateTilesetPromptOnLocal(t *testing.T) {
 	aggSQL := strings.ReplaceAll(strings.ReplaceAll(aggCall, `\"`, `"`), "pts_tiles", "pts_agg")
 	// So does its point aggregation call, through submit_job, with its
 	// progress; the cells' counts at zoom 0 add up to the ten points.
-	e.ok(e.call(tools.ToolSubmitJob, map[string]any{"wait_seconds": 50, "sql": aggSQL}), &job)
+	job = e.runJob(aggSQL)
 	require.Equal(t, "success", job.Status, "%+v", job.Error)
 	assert.Contains(t, string(job.Provider), `"procedure":"carto.CREATE_POINT_AGGREGATION_TILESET"`)
 	assert.Contains(t, string(job.Provider), `"phase":"done"`)
