@@ -19,7 +19,8 @@ type StatColumn struct {
 
 // SampleOptions bound the statistics statement.
 type SampleOptions struct {
-	// Rows is the most rows read: the statistics describe at most this many.
+	// Rows is the most rows the statistics describe (a DuckDB block sample
+	// is read whole, about 2*Rows rows, before its LIMIT).
 	Rows int
 	// EstimatedRows is the table's row count from metadata, when known: above
 	// twice Rows, the warehouse's block sampling reads about 2*Rows rows
@@ -87,8 +88,12 @@ func (p Provider) StatsStatement(source string, cols []StatColumn, o SampleOptio
 		// can hold no row at all: then the statistics read the first rows,
 		// still bounded by LIMIT, in the same statement.
 		pct := 100 * float64(2*o.Rows) / float64(*o.EstimatedRows)
-		fmt.Fprintf(&b, "WITH b AS%s (SELECT %s FROM %s %s LIMIT %d)", d.materialized, cols1, source,
-			fmt.Sprintf(d.sample, strconv.FormatFloat(pct, 'f', -1, 64)), o.Rows)
+		sample := fmt.Sprintf(d.sample, strconv.FormatFloat(pct, 'f', -1, 64))
+		if d.limitAfterSample {
+			fmt.Fprintf(&b, "WITH bs AS%s (SELECT %s FROM %s %s),\nb AS%s (SELECT * FROM bs LIMIT %d)", d.materialized, cols1, source, sample, d.materialized, o.Rows)
+		} else {
+			fmt.Fprintf(&b, "WITH b AS%s (SELECT %s FROM %s %s LIMIT %d)", d.materialized, cols1, source, sample, o.Rows)
+		}
 		if d.firstRowsFallback {
 			fmt.Fprintf(&b, ",\ns AS%s (SELECT * FROM b UNION ALL SELECT * FROM (SELECT %s FROM %s LIMIT %d) AS f WHERE NOT EXISTS (SELECT 1 FROM b))\n",
 				d.materialized, cols1, source, o.Rows)
@@ -163,11 +168,19 @@ type statDialect struct {
 	// (__TABLES__) are exact, which leaves the empty sample to tables of
 	// very few storage blocks.
 	firstRowsFallback bool
-	quantile          func(expr, f string, k int) string
-	distinct          func(expr string) string
-	toDouble          func(expr string) string
-	geom              func(expr, typ string) geomExprs
-	upperAliases      bool // quote aliases so that they stay lower case (Snowflake)
+	// limitAfterSample applies the LIMIT to the materialized block sample,
+	// not to the sampled scan. DuckDB (1.5) plans "FROM t TABLESAMPLE p%
+	// (system) LIMIT n" with late materialization: a semi join of the
+	// limited row ids against a scan of the whole table (measured: 5.7 of
+	// 10 million rows read, 0.25 s; 9 ms this way, at 1 and at 10 million
+	// rows). The sample is then bounded by its rate: about 2n rows, as
+	// DuckDB's estimated_size only errs high (after a DELETE).
+	limitAfterSample bool
+	quantile         func(expr, f string, k int) string
+	distinct         func(expr string) string
+	toDouble         func(expr string) string
+	geom             func(expr, typ string) geomExprs
+	upperAliases     bool // quote aliases so that they stay lower case (Snowflake)
 }
 
 func (d statDialect) alias(s string) string {
@@ -254,7 +267,7 @@ var statDialects = map[Provider]statDialect{
 		},
 	},
 	DuckDB: {
-		text: "CAST(%s AS VARCHAR)", materialized: " MATERIALIZED", sample: "TABLESAMPLE %s%% (system)", firstRowsFallback: true,
+		text: "CAST(%s AS VARCHAR)", materialized: " MATERIALIZED", sample: "TABLESAMPLE %s%% (system)", firstRowsFallback: true, limitAfterSample: true,
 		quantile: func(e, f string, _ int) string { return "quantile_cont(" + e + ", " + f + ")" },
 		distinct: func(e string) string { return "approx_count_distinct(" + e + ")" },
 		toDouble: castDouble("DOUBLE"),

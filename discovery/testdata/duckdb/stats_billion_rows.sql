@@ -1,6 +1,7 @@
 -- DuckDB: https://duckdb.org/docs/stable/sql/samples (TABLESAMPLE ... (system)), quantile_cont, approx_count_distinct;
 -- WKT and GeoJSON read with regexp_extract_all; run for real in the tests
-WITH b AS MATERIALIZED (SELECT "revenue", "Category Name", "is_open", "opened_at", "geom", "attrs" FROM "proj-1"."geo_data"."Stores 2024" TABLESAMPLE 0.002% (system) LIMIT 10000),
+WITH bs AS MATERIALIZED (SELECT "revenue", "Category Name", "is_open", "opened_at", "geom", "attrs" FROM "proj-1"."geo_data"."Stores 2024" TABLESAMPLE 0.002% (system)),
+b AS MATERIALIZED (SELECT * FROM bs LIMIT 10000),
 s AS MATERIALIZED (SELECT * FROM b UNION ALL SELECT * FROM (SELECT "revenue", "Category Name", "is_open", "opened_at", "geom", "attrs" FROM "proj-1"."geo_data"."Stores 2024" LIMIT 10000) AS f WHERE NOT EXISTS (SELECT 1 FROM b))
 SELECT -1 AS col, 'block_rows' AS stat, CAST(NULL AS VARCHAR) AS val, COUNT(*) AS n FROM b
 UNION ALL SELECT -1 AS col, 'rows' AS stat, CAST(NULL AS VARCHAR) AS val, COUNT(*) AS n FROM s
