@@ -15,6 +15,12 @@
 //                                             // true: result.isError must be true
 //                                             // "protocol": the call must fail with a JSON-RPC error
 //                "expectText": "substring",   // optional: must occur in the text content
+//                "expectStructured": {        // optional: values in structuredContent, by dotted
+//                  "items.0.name": "stores",  //   path (array indexes are numbers): equal as JSON,
+//                  "count": {"$gte": 1},      //   or one matcher: $gte/$lte (numbers),
+//                  "next_cursor": {"$exists": true}, // $exists (true/false),
+//                  "items": {"$length": 3}},  //   $length (arrays, strings), $includes (a substring,
+//                                             //   or an array element equal as JSON)
 //                "label": "name"}             // optional, for the report
 //        String values "{{tool.path.to.value}}" in args are replaced by that path in the last
 //        CallToolResult of `tool` (e.g. "{{submit_job.structuredContent.job_id}}"); a template
@@ -83,7 +89,10 @@ function loadCases(path) {
       const expectError = c.expectError ?? false;
       if (![true, false, 'protocol'].includes(expectError)) usage(`case ${tool}[${i}]: expectError must be true, false or "protocol"`);
       const label = c.label ? `${tool} (${c.label})` : list.length > 1 ? `${tool} #${i + 1}` : tool;
-      cases.push({ tool, args: c.args ?? {}, expectError, expectText: c.expectText, label });
+      if (c.expectStructured !== undefined && (typeof c.expectStructured !== 'object' || Array.isArray(c.expectStructured))) {
+        usage(`case ${tool}[${i}]: expectStructured must be an object of path: value`);
+      }
+      cases.push({ tool, args: c.args ?? {}, expectError, expectText: c.expectText, expectStructured: c.expectStructured, label });
     });
   }
   return cases;
@@ -91,6 +100,35 @@ function loadCases(path) {
 
 function getPath(obj, path) {
   return path.split('.').reduce((o, k) => (o == null ? undefined : o[k]), obj);
+}
+
+const sameJSON = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+// structuredProblems checks expectStructured against a result's structuredContent.
+function structuredProblems(expected, sc) {
+  const problems = [];
+  for (const [path, want] of Object.entries(expected)) {
+    const got = sc == null ? undefined : getPath(sc, path);
+    const matcher = want && typeof want === 'object' && !Array.isArray(want) && Object.keys(want).length === 1 &&
+      Object.keys(want)[0].startsWith('$') ? Object.entries(want)[0] : null;
+    let good;
+    if (!matcher) good = sameJSON(got, want);
+    else {
+      const [op, arg] = matcher;
+      switch (op) {
+        case '$gte': good = typeof got === 'number' && got >= arg; break;
+        case '$lte': good = typeof got === 'number' && got <= arg; break;
+        case '$exists': good = (got !== undefined) === arg; break;
+        case '$length': good = (Array.isArray(got) || typeof got === 'string') && got.length === arg; break;
+        case '$includes':
+          good = typeof got === 'string' ? got.includes(arg) : Array.isArray(got) && got.some((v) => sameJSON(v, arg));
+          break;
+        default: problems.push(`expectStructured ${path}: unknown matcher ${op}`); continue;
+      }
+    }
+    if (!good) problems.push(`structuredContent.${path} is ${short(got, 200)}, expected ${JSON.stringify(want)}`);
+  }
+  return problems;
 }
 
 // Replace {{tool.path}} templates with values from earlier results.
@@ -260,6 +298,7 @@ async function main() {
       if (c.expectText !== undefined && !text.includes(c.expectText)) {
         problems.push(`text content does not contain ${JSON.stringify(c.expectText)} (text: ${short(text)})`);
       }
+      if (c.expectStructured !== undefined) problems.push(...structuredProblems(c.expectStructured, result.structuredContent));
       if (problems.length) fail(c.label, problems.join('; '));
       else ok(c.label, `isError=${Boolean(result.isError)}${result.structuredContent !== undefined ? ', structuredContent' : ''}${validate && !result.isError ? ' (schema ok)' : ''}`);
     }
