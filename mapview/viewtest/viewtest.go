@@ -48,11 +48,16 @@ func Browser() string {
 // Rendered is what the view reported after drawing (its
 // notifications/message log with event "rendered").
 type Rendered struct {
-	Features int        `json:"features"`
-	Status   string     `json:"status"`
-	Zoom     float64    `json:"zoom"`
-	Center   [2]float64 `json:"center"` // lon, lat
-	Size     [2]float64 `json:"size"`   // the map's width and height in CSS pixels
+	Features int `json:"features"`
+	// Tiles, TileErrors and TileCalls describe a tileset: tiles with data
+	// in view, tiles that failed, and get_tileset_tile calls made.
+	Tiles      int        `json:"tiles"`
+	TileErrors int        `json:"tileErrors"`
+	TileCalls  int        `json:"tileCalls"`
+	Status     string     `json:"status"`
+	Zoom       float64    `json:"zoom"`
+	Center     [2]float64 `json:"center"` // lon, lat
+	Size       [2]float64 `json:"size"`   // the map's width and height in CSS pixels
 }
 
 // Result is what one run saw.
@@ -69,6 +74,19 @@ type Result struct {
 	SentBeforeInit int
 	// Teardown is the view's answer to ui/resource-teardown.
 	Teardown json.RawMessage
+	// ToolCalls are the view's tools/call requests, in order, when
+	// Options.CallTool answered them.
+	ToolCalls []ToolCall
+}
+
+// ToolCall is one tools/call the view made through the host.
+type ToolCall struct {
+	Name      string
+	Arguments json.RawMessage
+	// Result is the CallToolResult the server returned; Err a failure to
+	// get one (sent to the view as a JSON-RPC error).
+	Result json.RawMessage
+	Err    error
 }
 
 // Options of a run.
@@ -80,7 +98,15 @@ type Options struct {
 	// Dir receives host.html and the browser's profile; it should be a
 	// test's temp dir.
 	Dir string
+	// CallTool, when set, answers the view's tools/call requests (the host
+	// then grants serverTools), e.g. by forwarding them to a real server
+	// session; it returns the CallToolResult as JSON. Without it the host
+	// refuses them, as a host without serverTools does.
+	CallTool func(ctx context.Context, name string, args json.RawMessage) (json.RawMessage, error)
 }
+
+// bindingName is the function host.html calls to pass a tools/call to Go.
+const bindingName = "viewtestCallTool"
 
 // Run loads html as the view and gives it toolResult (a CallToolResult as
 // JSON, as the server sent it). ctx bounds the whole run (pass the test's
@@ -119,10 +145,31 @@ func Run(ctx context.Context, html string, toolResult json.RawMessage, opts Opti
 
 	res := &Result{}
 	var mu sync.Mutex
+	// The view's tool calls run beside the test, and end before Run does.
+	var calls sync.WaitGroup
+	callsClosed := false
+	callCtx, cancelCalls := context.WithCancel(bctx)
+	endCalls := func() {
+		mu.Lock()
+		callsClosed = true
+		mu.Unlock()
+		cancelCalls()
+		calls.Wait()
+	}
+	defer endCalls() // before the browser's context is cancelled
 	listener := func(ev any) {
 		mu.Lock()
 		defer mu.Unlock()
 		switch ev := ev.(type) {
+		case *runtime.EventBindingCalled:
+			if ev.Name != bindingName || opts.CallTool == nil || callsClosed {
+				return
+			}
+			calls.Add(1)
+			go func() {
+				defer calls.Done()
+				answerToolCall(callCtx, opts.CallTool, ev.Payload, res, &mu)
+			}()
 		case *runtime.EventExceptionThrown:
 			d := ev.ExceptionDetails
 			text := d.Text
@@ -150,6 +197,11 @@ func Run(ctx context.Context, html string, toolResult json.RawMessage, opts Opti
 	if _, err := chromedp.Call(bctx, log.Enable, cdp.Empty{}); err != nil {
 		return nil, fmt.Errorf("viewtest: %w", err)
 	}
+	if opts.CallTool != nil {
+		if _, err := chromedp.Call(bctx, runtime.AddBinding, runtime.AddBindingParams{Name: bindingName}); err != nil {
+			return nil, fmt.Errorf("viewtest: %w", err)
+		}
+	}
 
 	htmlJSON, _ := json.Marshal(html)
 	inputJSON, _ := json.Marshal(opts.Input)
@@ -165,7 +217,7 @@ func Run(ctx context.Context, html string, toolResult json.RawMessage, opts Opti
 	}
 	err := chromedp.Do(bctx,
 		chromedp.Navigate("file://"+hostPath),
-		chromedp.Evaluate[chromedp.Void](fmt.Sprintf("start(%s, %s, %s, %s)", htmlJSON, inputJSON, toolResult, themeJSON)),
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf("start(%s, %s, %s, %s, %t)", htmlJSON, inputJSON, toolResult, themeJSON, opts.CallTool != nil)),
 		// No timeout of the poll's own: ctx (the test's deadline) bounds it,
 		// since how long the view takes to draw depends on the machine.
 		chromedp.Poll[chromedp.Void]("window.hostLog.rendered !== null || window.hostLog.errors.length > 0",
@@ -192,6 +244,7 @@ func Run(ctx context.Context, html string, toolResult json.RawMessage, opts Opti
 	if err != nil {
 		return nil, fmt.Errorf("viewtest: teardown: %w", err)
 	}
+	endCalls()
 	raw, err := chromedp.Run(bctx, chromedp.Evaluate[string]("JSON.stringify(window.hostLog)"))
 	if err != nil {
 		return nil, fmt.Errorf("viewtest: %w", err)
@@ -209,6 +262,39 @@ func Run(ctx context.Context, html string, toolResult json.RawMessage, opts Opti
 		res.Rendered = *hl.Rendered
 	}
 	return res, nil
+}
+
+// answerToolCall runs one tools/call of the view (payload: {"id", "params"}
+// from host.html) and hands the answer back to the host page, which posts
+// it to the view.
+func answerToolCall(ctx context.Context, callTool func(context.Context, string, json.RawMessage) (json.RawMessage, error),
+	payload string, res *Result, mu *sync.Mutex) {
+	var req struct {
+		ID     json.RawMessage `json:"id"`
+		Params struct {
+			Name      string          `json:"name"`
+			Arguments json.RawMessage `json:"arguments"`
+		} `json:"params"`
+	}
+	if err := json.Unmarshal([]byte(payload), &req); err != nil {
+		return
+	}
+	result, err := callTool(ctx, req.Params.Name, req.Params.Arguments)
+	mu.Lock()
+	res.ToolCalls = append(res.ToolCalls, ToolCall{Name: req.Params.Name, Arguments: req.Params.Arguments, Result: result, Err: err})
+	mu.Unlock()
+	answer := map[string]any{"jsonrpc": "2.0", "id": req.ID}
+	if err != nil {
+		answer["error"] = map[string]any{"code": -32603, "message": err.Error()}
+	} else {
+		answer["result"] = result
+	}
+	b, err := json.Marshal(answer)
+	if err != nil {
+		return
+	}
+	// The page may be gone when the run ends; then nobody waits for it.
+	_ = chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf("toolAnswer(%s)", b)))
 }
 
 // Pixel is where the view drew lon/lat in the screenshot (the iframe sits
