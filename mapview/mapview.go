@@ -37,6 +37,10 @@ const (
 	GeoJSONKey = "carto/geojson"
 	// StyleKey is the result _meta key of the features' colours and legend.
 	StyleKey = "carto/style"
+	// TilesetKey is the result _meta key of a tileset to show instead of
+	// GeoJSON: its name, connection, zoom levels and bounds, and the
+	// app-only tool that returns its tiles one at a time.
+	TilesetKey = "carto/tileset"
 )
 
 //go:embed view-map.html

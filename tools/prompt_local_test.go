@@ -28,7 +28,8 @@ func TestCreateTilesetPromptOnLocal(t *testing.T) {
 	assert.Empty(t, missing(text, "embedded local warehouse",
 		`CALL carto.CREATE_SIMPLE_TILESET('carto_local.main.pts', 'carto_local.main.pts_tiles', '{\"geom_column\": \"geom\", \"zoom_min\": 0, \"zoom_max\": 4}')`,
 		"provider.tileset", "tiles_written", "SELECT decode(data) AS metadata FROM carto_local.main.pts_tiles WHERE z = -1",
-		"/v3/maps/<connection>/tileset?name=carto_local.main.pts_tiles", "get_tileset_tile", aggCall), text)
+		"/v3/maps/<connection>/tileset?name=carto_local.main.pts_tiles", "get_tileset_tile", aggCall,
+		`view_map {"tileset": "carto_local.main.pts_tiles"`), text)
 
 	// The call the prompt gives runs on the local warehouse.
 	job := e.runJob("CREATE TABLE pts AS SELECT i AS id, format('POINT ({} {})', i, i) AS geom FROM range(10) t(i)")

@@ -397,11 +397,14 @@ func (d *Deps) tilesetSteps(a tilesetArgs) string {
 	if a.warehouse == "duckdb" {
 		fmt.Fprintf(&b, "Then read the metadata row (bounds, center, zoom range, vector_layers with field types, tilestats): run_query %s.\n",
 			toolArgs(a.connection, "sql", "SELECT decode(data) AS metadata FROM "+a.output+" WHERE z = -1"))
-		fmt.Fprintf(&b, "6. View it: the local warehouse serves it as CARTO's Maps API does, TileJSON at /v3/maps/<connection>/tileset?name=%s with the tiles "+
-			"at /v3/maps/<connection>/tileset/{z}/{x}/{y}?name=%s (MapLibre and deck.gl read those), and map views load its tiles through get_tileset_tile.\n", a.output, a.output)
+		fmt.Fprintf(&b, "6. View it: call view_map %s to show it on a map in the chat (the map loads its tiles through get_tileset_tile as the user pans and zooms; "+
+			"add \"zoom\" within the tileset's zoom range to open closer). The local warehouse also serves it as CARTO's Maps API does, TileJSON at /v3/maps/<connection>/tileset?name=%s with the tiles "+
+			"at /v3/maps/<connection>/tileset/{z}/{x}/{y}?name=%s, for MapLibre and deck.gl.\n", toolArgs(a.connection, "tileset", a.output), a.output, a.output)
 		b.WriteString("If it failed, read error.msg: it names what to change (the option, the column, the input row, or a lower zoom_max); the output table is not left behind.\n")
 		return b.String()
 	}
+	fmt.Fprintf(&b, "6. View it: call view_map %s to show it on a map in the chat (it loads the tiles through CARTO's Maps API as the user pans and zooms).\n",
+		toolArgs(a.connection, "tileset", a.output))
 	b.WriteString("If it failed, read error.msg: \"already exists\" means the output table exists (step 2); a procedure that is not found, " +
 		"or a permission error, means the Analytics Toolbox is not installed or not granted on this connection, or lives under another name " +
 		"(for BigQuery often `carto-un`.carto or `carto-un-eu`.carto): ask the user rather than guess.\n")

@@ -34,17 +34,19 @@ type ViewMapInput struct {
 	LabelColumn    string          `json:"label_column,omitempty" jsonschema_description:"Column whose value labels each feature on the map."`
 	ColorBy        string          `json:"color_by,omitempty" jsonschema_description:"Column that colours the features: numbers get a sequential ramp in quantile classes, anything else categories; the map shows a legend."`
 	Limit          int             `json:"limit,omitempty" jsonschema:"minimum=1,maximum=5000,default=5000" jsonschema_description:"Most features to draw (default and maximum 5000)."`
+	Tileset        string          `json:"tileset,omitempty" jsonschema_description:"A tileset to show instead of sql, rows or geojson: the output_table of a tileset job (CALL carto.CREATE_SIMPLE_TILESET or CREATE_TILESET; fully qualified on CARTO). The map loads its vector tiles as the user pans and zooms."`
+	Zoom           *int            `json:"zoom,omitempty" jsonschema:"minimum=0,maximum=24" jsonschema_description:"With tileset only: the zoom level to open the map at, centred on the tileset's center; within the tileset's zoom levels (minzoom..maxzoom of its TileJSON). Default: fit the tileset's bounds."`
 	Image          string          `json:"image,omitempty" jsonschema:"enum=auto,enum=always,enum=never,default=auto" jsonschema_description:"Whether the result also carries a PNG picture of the map: auto (when the client cannot show the interactive map), always, or never."`
 }
 
 // ViewMapOutput is the structured result of view_map: a summary only (the
 // features travel in the result's _meta, for the view).
 type ViewMapOutput struct {
-	FeatureCount   int            `json:"feature_count" jsonschema:"required,minimum=0" jsonschema_description:"Number of features drawn."`
+	FeatureCount   int            `json:"feature_count" jsonschema:"required,minimum=0" jsonschema_description:"Number of features drawn; for a tileset, the features it holds (from its tilestats, 0 when it has none)."`
 	RowCount       int            `json:"row_count" jsonschema:"required,minimum=0" jsonschema_description:"Number of rows read."`
 	NullGeometries int            `json:"null_geometries,omitempty" jsonschema_description:"Rows left out because their geometry was null."`
-	GeometryColumn string         `json:"geometry_column" jsonschema:"required" jsonschema_description:"Column the geometries came from."`
-	GeometryFormat string         `json:"geometry_format" jsonschema:"required,enum=wkt,enum=geojson,enum=wkb_hex,enum=h3,enum=quadbin" jsonschema_description:"How the geometries were written."`
+	GeometryColumn string         `json:"geometry_column" jsonschema:"required" jsonschema_description:"Column the geometries came from (empty for a tileset)."`
+	GeometryFormat string         `json:"geometry_format" jsonschema:"required,enum=wkt,enum=geojson,enum=wkb_hex,enum=h3,enum=quadbin,enum=mvt" jsonschema_description:"How the geometries were written: mvt for a tileset's vector tiles."`
 	GeometryTypes  map[string]int `json:"geometry_types" jsonschema:"required" jsonschema_description:"Features by GeoJSON geometry type."`
 	BBox           []float64      `json:"bbox,omitempty" jsonschema_description:"Bounding box of the features: [min_lon, min_lat, max_lon, max_lat] (EPSG:4326)."`
 	Columns        []string       `json:"columns" jsonschema:"required" jsonschema_description:"The other columns, kept as each feature's properties."`
@@ -55,6 +57,7 @@ type ViewMapOutput struct {
 	Notice         string         `json:"notice,omitempty" jsonschema_description:"Present when the map needs attention: why it was cut and how to see the rest."`
 	Connection     string         `json:"connection,omitempty" jsonschema_description:"Connection the query ran on."`
 	Image          bool           `json:"image" jsonschema:"required" jsonschema_description:"Whether the result carries a PNG picture of the map."`
+	Tileset        *TilesetView   `json:"tileset,omitempty" jsonschema_description:"The tileset shown, when the tileset argument was given."`
 }
 
 // LegendEntry is one line of the map's legend.
@@ -80,7 +83,7 @@ const (
 
 const viewMapDescription = `Show data on an interactive map in the chat, and describe it in text.
 
-Give exactly one of: sql (a SELECT run on a CARTO connection, as run_query), rows (an array of objects) or geojson (a FeatureCollection). The geometry column is detected, or named with geometry_column: WKT, GeoJSON, WKB hex, H3 cells and quadbin cells (drawn as their polygons) in EPSG:4326. color_by colours features by a column (numbers: a sequential ramp; text: categories) with a legend; label_column labels them.
+Give exactly one of: sql (a SELECT run on a CARTO connection, as run_query), rows (an array of objects), geojson (a FeatureCollection), or tileset (a tileset table made by CALL carto.CREATE_SIMPLE_TILESET / CREATE_TILESET, whose vector tiles the map loads as the user pans and zooms; zoom sets the level it opens at). The geometry column is detected, or named with geometry_column: WKT, GeoJSON, WKB hex, H3 cells and quadbin cells (drawn as their polygons) in EPSG:4326. color_by colours features by a column (numbers: a sequential ramp; text: categories) with a legend; label_column labels them.
 
 At most %d features are drawn (limit), polygons are simplified for display, and only reads are allowed. The result's text gives the feature count, geometry types, bounding box and first rows; hosts that support MCP Apps show the map itself, others get a PNG picture of it (image: always/never to choose). For the full rows use run_query.`
 
@@ -139,6 +142,16 @@ func (d *Deps) viewMap(ctx context.Context, in ViewMapInput, info *callInfo) (*m
 	case "never":
 	default:
 		return nil, badArgument("`image` must be auto, always or never, got %q.", in.Image)
+	}
+
+	if strings.TrimSpace(in.Tileset) != "" {
+		if n := sourcesGiven(in); n != 0 {
+			return nil, badArgument("give exactly one of `sql`, `rows`, `geojson` or `tileset`; got `tileset` and %d more.", n)
+		}
+		return d.viewTileset(ctx, in, image, info)
+	}
+	if in.Zoom != nil {
+		return nil, badArgument("`zoom` applies only with `tileset` (the zoom level to open a tileset at); a map of rows fits its features. Drop zoom.")
 	}
 
 	tbl, out, cerr := d.mapRows(ctx, in, limit, info)
@@ -218,14 +231,9 @@ func (d *Deps) viewMap(ctx context.Context, in ViewMapInput, info *callInfo) (*m
 // mapRows gets the rows to map from sql, rows or geojson.
 func (d *Deps) mapRows(ctx context.Context, in ViewMapInput, limit int, info *callInfo) (geoparse.Table, ViewMapOutput, *callError) {
 	var out ViewMapOutput
-	given := 0
-	for _, v := range []bool{strings.TrimSpace(in.SQL) != "", len(bytes.TrimSpace(in.Rows)) > 0, len(bytes.TrimSpace(in.GeoJSON)) > 0} {
-		if v {
-			given++
-		}
-	}
-	if given != 1 {
-		return geoparse.Table{}, out, badArgument("give exactly one of `sql` (a query to run), `rows` (an array of objects) or `geojson` (a FeatureCollection); got %d.", given)
+	if given := sourcesGiven(in); given != 1 {
+		return geoparse.Table{}, out, badArgument("give exactly one of `sql` (a query to run), `rows` (an array of objects), `geojson` (a FeatureCollection) "+
+			"or `tileset` (a tileset table); got %d.", given)
 	}
 	switch {
 	case len(bytes.TrimSpace(in.Rows)) > 0:
@@ -276,6 +284,17 @@ func (d *Deps) mapRows(ctx context.Context, in ViewMapInput, limit int, info *ca
 		t.Columns[i] = geoparse.Column{Name: col.Name, Type: col.Type}
 	}
 	return t, out, nil
+}
+
+// sourcesGiven counts the row sources given: sql, rows and geojson.
+func sourcesGiven(in ViewMapInput) int {
+	given := 0
+	for _, v := range []bool{strings.TrimSpace(in.SQL) != "", len(bytes.TrimSpace(in.Rows)) > 0, len(bytes.TrimSpace(in.GeoJSON)) > 0} {
+		if v {
+			given++
+		}
+	}
+	return given
 }
 
 // mapQueryGuard refuses SQL that writes. view_map is read-only whatever the

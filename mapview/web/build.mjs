@@ -37,6 +37,9 @@ const css = (await transform(rawCSS, { loader: 'css', minify: true })).code.trim
 
 const licences = [
   ['leaflet 1.9.4', 'node_modules/leaflet/LICENSE'],
+  ['@mapbox/vector-tile 2.0.5', 'node_modules/@mapbox/vector-tile/LICENSE.txt'],
+  ['@mapbox/point-geometry 1.1.0', 'node_modules/@mapbox/point-geometry/LICENSE'],
+  ['pbf 4.0.2', 'node_modules/pbf/LICENSE'],
   ['topojson-client 3.1.0', 'node_modules/topojson-client/LICENSE'],
   ['world-atlas 2.0.2 (data: Natural Earth, public domain, naturalearthdata.com)', 'node_modules/world-atlas/LICENSE'],
 ]

@@ -2,14 +2,17 @@
 // FeatureCollection the server put in its _meta.
 import { HostBridge } from './bridge.js';
 import { MapView } from './map.js';
+import { TileSource, MAX_CALLS } from './tileset.js';
 
 const GEOJSON_KEY = 'carto/geojson';
 const STYLE_KEY = 'carto/style';
+const TILESET_KEY = 'carto/tileset';
 
 const statusEl = document.getElementById('status');
 const mapEl = document.getElementById('map');
 const bridge = new HostBridge();
 const view = new MapView(mapEl);
+let hostCapabilities = {};
 
 function setStatus(text, kind) {
   statusEl.textContent = text;
@@ -42,10 +45,10 @@ function textOf(result) {
 
 // reportRendered tells the host what is on screen once it is painted
 // (Leaflet's canvas paints on the next animation frame), and the view's size.
-function reportRendered(features) {
+function reportRendered(features, extra) {
   requestAnimationFrame(() =>
     requestAnimationFrame(() => {
-      bridge.log('info', { event: 'rendered', features, status: statusEl.textContent, ...(features > 0 ? view.state() : {}) });
+      bridge.log('info', { event: 'rendered', features, status: statusEl.textContent, ...(features > 0 ? view.state() : {}), ...extra });
       reportSize();
     }),
   );
@@ -55,6 +58,11 @@ function onToolResult(result) {
   if (result.isError) {
     setStatus(textOf(result) || 'The tool call failed.', 'error');
     reportRendered(0);
+    return;
+  }
+  const tileset = result._meta && result._meta[TILESET_KEY];
+  if (tileset && Array.isArray(tileset.bounds)) {
+    showTileset(tileset, result._meta[STYLE_KEY]);
     return;
   }
   const fc = result._meta && result._meta[GEOJSON_KEY];
@@ -77,7 +85,50 @@ function onToolResult(result) {
   reportRendered(n);
 }
 
-bridge.on('ui/notifications/tool-input', () => setStatus('Running the query…'));
+// showTileset loads the tileset's tiles through the host, one tool call per
+// tile, and keeps the status line current: tiles in view, features, errors.
+function showTileset(meta, style) {
+  const source = new TileSource((z, x, y) =>
+    bridge.callServerTool(meta.tool || 'get_tileset_tile', { tileset: meta.name, connection: meta.connection, z, x, y }),
+  );
+  const layer = view.showTileset(meta, style, source);
+  const count = (n, what) => n.toLocaleString('en-US') + ' ' + what + (n === 1 ? '' : 's');
+  const update = () => {
+    const t = layer.tilesInView();
+    const st = source.stats;
+    let text = meta.name + ' · zoom ' + layer.dataTile({ z: layer._tileZoom, x: 0, y: 0 }).z + ' · ';
+    if (t.loading > 0) text += 'loading tiles… ' + count(t.data + t.empty, 'tile') + ' of ' + (t.data + t.empty + t.loading);
+    else text += count(t.data, 'tile') + (t.empty ? ' (and ' + t.empty + ' empty)' : '') + ', ' + count(layer.featuresInView(), 'feature');
+    let kind = '';
+    if (st.errors > 0) {
+      text += ' · ' + count(st.errors, 'tile error') + ': ' + st.lastError;
+      if (!hostCapabilities.serverTools) text += ' (this host may not let the map call server tools)';
+      kind = t.data === 0 ? 'error' : 'warn';
+    }
+    if (st.calls >= MAX_CALLS) kind = kind || 'warn';
+    setStatus(text, kind);
+  };
+  let pending = false;
+  const soon = () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      update();
+    });
+  };
+  layer.on('tileloadstart tileload tileerror tileunload', soon);
+  layer.on('load', () => {
+    update();
+    const t = layer.tilesInView();
+    reportRendered(layer.featuresInView(), { tiles: t.data, emptyTiles: t.empty, tileErrors: source.stats.errors, tileCalls: source.stats.calls });
+  });
+  update();
+}
+
+bridge.on('ui/notifications/tool-input', (p) =>
+  setStatus(p && p.arguments && p.arguments.tileset ? 'Opening the tileset…' : 'Running the query…'),
+);
 bridge.on('ui/notifications/tool-result', onToolResult);
 bridge.on('ui/notifications/tool-cancelled', (p) => setStatus('Cancelled' + (p.reason ? ': ' + p.reason : '.'), 'error'));
 bridge.on('ui/notifications/host-context-changed', applyContext);
@@ -88,6 +139,7 @@ setStatus('Waiting for the result…');
 bridge
   .initialize({ name: 'carto-mcp view_map', version: '1' }, { availableDisplayModes: ['inline', 'fullscreen'] })
   .then((res) => {
+    hostCapabilities = res.hostCapabilities || {};
     applyContext(res.hostContext);
     reportSize();
   })

@@ -2,13 +2,15 @@
 // a world outline for context, and the result's features styled as the
 // server says (the same colours the server's PNG uses).
 //
-// Layers, bottom to top: the world outline (world-atlas land-110m), the
-// data layer. A tile layer (e.g. vector tiles of a tileset fetched through
-// bridge.callServerTool) goes between the two: add it in addOverlay.
+// Layers, bottom to top: the world outline (world-atlas land-110m), then
+// either the data layer (GeoJSON from the result) or a tileset's vector
+// tiles (tileset.js, fetched through bridge.callServerTool) in a pane of
+// their own above the outline.
 import L from 'leaflet';
 import { feature } from 'topojson-client';
 import land110m from 'world-atlas/land-110m.json';
 import { drawableLand } from './land.js';
+import { TilesetLayer } from './tileset.js';
 
 const DEFAULT_COLOR = '#e73f74';
 
@@ -16,6 +18,8 @@ export class MapView {
   constructor(el) {
     this.map = L.map(el, {
       preferCanvas: true,
+      // Tiles appear at once: what is reported as drawn is on screen.
+      fadeAnimation: false,
       worldCopyJump: false,
       zoomSnap: 1,
       attributionControl: false,
@@ -31,6 +35,7 @@ export class MapView {
     }).addTo(this.map);
     this.data = null;
     this.legend = null;
+    this.tileset = null;
     this.map.setView([20, 0], 1);
   }
 
@@ -59,6 +64,8 @@ export class MapView {
   // show draws a FeatureCollection styled by style (see the server's
   // mapstyle package): style.classes[i] indexes style.legend for feature i.
   show(fc, style) {
+    if (this.tileset) this.tileset.remove();
+    this.tileset = null;
     if (this.data) this.data.remove();
     if (this.legend) this.legend.remove();
     style = style || {};
@@ -88,6 +95,37 @@ export class MapView {
     }).addTo(this.map);
     if (legend.length > 0) this.legend = legendControl(style).addTo(this.map);
     this.fit(fc);
+  }
+
+  // showTileset draws a tileset's tiles from source (a TileSource), in the
+  // features' colour, above the outline; it opens at meta.zoom or fits the
+  // tileset's bounds, and returns the layer.
+  showTileset(meta, style, source) {
+    if (this.data) this.data.remove();
+    if (this.legend) this.legend.remove();
+    if (this.tileset) this.tileset.remove();
+    this.data = this.legend = null;
+    if (!this.map.getPane('tileset')) this.map.createPane('tileset').style.zIndex = 450;
+    const color = (style && style.color) || DEFAULT_COLOR;
+    this.tileset = new TilesetLayer(source, meta, color, { pane: 'tileset' });
+    if (meta.minzoom > 1) this.map.setMinZoom(meta.minzoom - 1);
+    const b = meta.bounds;
+    const bounds = L.latLngBounds([b[1], b[0]], [b[3], b[2]]);
+    // Set the view first, so that no tile outside it is asked for.
+    if (meta.zoom !== undefined && meta.zoom !== null) {
+      const c = meta.center && meta.center.length >= 2 ? L.latLng(meta.center[1], meta.center[0]) : bounds.getCenter();
+      this.map.setView(c, meta.zoom, { animate: false });
+    } else if (bounds.getNorthEast().equals(bounds.getSouthWest())) {
+      this.map.setView(bounds.getCenter(), Math.max(meta.maxzoom, 10), { animate: false });
+    } else {
+      this.map.fitBounds(bounds, { padding: [24, 24], maxZoom: 14, animate: false });
+    }
+    this.addOverlay(this.tileset);
+    this.map.on('click', (e) => {
+      const f = this.tileset && this.tileset.featureAt(e.latlng);
+      if (f) L.popup({ maxWidth: 320, maxHeight: 260 }).setLatLng(e.latlng).setContent(propertiesTable(f.properties || {})).openOn(this.map);
+    });
+    return this.tileset;
   }
 
   fit(fc) {
