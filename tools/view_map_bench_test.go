@@ -99,3 +99,51 @@ func toolsClient(b *testing.B, srv *server.MCPServer) *mcpclient.Client {
 	}
 	return mc
 }
+
+// BenchmarkViewMapTileset measures view_map on a tileset of the 3,381 demo
+// stores (z0-z6) through an in-process session: opening it (TileJSON only),
+// opening it with its PNG (drawn from the tiles that cover it), and one
+// get_tileset_tile call, which the view makes per tile.
+func BenchmarkViewMapTileset(b *testing.B) {
+	srv := demoServer(b, tools.Options{})
+	mc := toolsClient(b, srv)
+	var req mcp.CallToolRequest
+	req.Params.Name = tools.ToolSubmitJob
+	req.Params.Arguments = map[string]any{"wait_seconds": 50, "sql": `CALL carto.CREATE_SIMPLE_TILESET('demo.stores', 'demo.bench_tiles',
+		'{"zoom_max": 6, "properties": {"name": "String", "revenue": "Number"}}')`}
+	res, err := mc.CallTool(b.Context(), req)
+	if err != nil || res.IsError {
+		b.Fatalf("submit_job: %v %v", err, res)
+	}
+	var job tools.SubmitJobOutput
+	if err := json.Unmarshal(res.RawStructuredContent, &job); err != nil || job.Status != "success" {
+		b.Fatalf("the tileset job: %v %+v", err, job)
+	}
+	for _, bc := range []struct {
+		name string
+		tool string
+		args map[string]any
+	}{
+		{"Open", tools.ToolViewMap, map[string]any{"tileset": "demo.bench_tiles", "image": "never"}},
+		{"OpenWithPNG", tools.ToolViewMap, map[string]any{"tileset": "demo.bench_tiles", "image": "always"}},
+		{"OneTileZ2", tools.ToolGetTilesetTile, map[string]any{"tileset": "demo.bench_tiles", "z": 2, "x": 2, "y": 1}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			var req mcp.CallToolRequest
+			req.Params.Name = bc.tool
+			req.Params.Arguments = bc.args
+			var size int
+			cpu := cpuTime()
+			for b.Loop() {
+				res, err := mc.CallTool(b.Context(), req)
+				if err != nil || res.IsError {
+					b.Fatalf("%s: %v %v", bc.tool, err, res)
+				}
+				raw, _ := json.Marshal(res)
+				size = len(raw)
+			}
+			b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(float64(size), "result-bytes")
+		})
+	}
+}

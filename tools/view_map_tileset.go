@@ -87,7 +87,7 @@ func tilesetConflicts(in ViewMapInput) string {
 		return "label_column"
 	case len(in.Parameters) > 0 && string(in.Parameters) != "null":
 		return "parameters"
-	case in.Limit != 0:
+	case in.Limit != 0 && in.Limit != mapMaxFeatures: // a client may send the default
 		return "limit"
 	}
 	return ""
