@@ -135,8 +135,17 @@ func (d *Deps) describeTable(ctx context.Context, in DescribeTableInput, info *c
 		if err := sqlguard.Check(query, dialect); err != nil {
 			return nil, &callError{kind: "refused", text: "describe_table only reads: `sql` must be one SELECT (" + err.Error() + ")."}
 		}
-		query = strings.TrimRight(strings.TrimSpace(query), "; \n\t")
-		source = "(" + query + ") AS q"
+		stmts, _ := sqlguard.Classify(query, dialect)
+		if len(stmts) != 1 {
+			return nil, badArgument("`sql` holds %d statements: describe_table describes one SELECT; send them one at a time.", len(stmts))
+		}
+		if !describable[stmts[0].Keyword] {
+			return nil, badArgument("`sql` is a %s statement: describe_table describes a SELECT (or WITH ... SELECT) by reading it as a subquery; run %s with run_query instead.",
+				stmts[0].Keyword, stmts[0].Keyword)
+		}
+		// The statement from its first token to its last: no trailing
+		// semicolon or comment, which would break the subquery around it.
+		source = "(" + stmts[0].Text + "\n) AS q"
 		out.Kind = "query"
 	} else {
 		path, cerr := d.tablePath(ctx, conn, prov, table)
@@ -237,6 +246,11 @@ func (d *Deps) describeTable(ctx context.Context, in DescribeTableInput, info *c
 	info.attrs = append(info.attrs, slog.Int("columns", len(out.Columns)), slog.Bool("stats", in.Stats))
 	return structuredResult(out, renderJSONText(out))
 }
+
+// describable are the first words of a statement that reads as a subquery
+// ("" for one that starts with a parenthesis; FROM is DuckDB's FROM-first
+// SELECT).
+var describable = map[string]bool{"SELECT": true, "WITH": true, "VALUES": true, "TABLE": true, "FROM": true, "": true}
 
 func spatialFromCarto(t string) string {
 	if t == "geometry" {

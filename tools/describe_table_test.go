@@ -106,6 +106,35 @@ func TestDescribeQuery(t *testing.T) {
 	assert.Contains(t, out.Notice, "first rows")
 }
 
+// A query is described as a subquery: a trailing comment or semicolon
+// does not break it, and what cannot be a subquery is refused with advice.
+func TestDescribeQueryAsWritten(t *testing.T) {
+	t.Parallel()
+	e := newDemoEnv(t, inProcess)
+	for _, sql := range []string{
+		"SELECT name, population FROM carto_local.demo.cities -- the cities",
+		"SELECT name, population FROM carto_local.demo.cities; -- done",
+		"/* first */ SELECT name, population FROM carto_local.demo.cities /* last */ ;\n",
+		"(SELECT name, population FROM carto_local.demo.cities)",
+	} {
+		var out tools.DescribeTableOutput
+		e.ok(e.call(tools.ToolDescribeTable, map[string]any{"sql": sql, "stats": true}), &out)
+		require.Len(t, out.Columns, 2, sql)
+		assert.Equal(t, "population", out.Columns[1].Name, sql)
+		assert.Positive(t, out.Stats.SampleRows, sql)
+	}
+	for _, tc := range []struct {
+		sql  string
+		want []string
+	}{
+		{"SELECT 1; SELECT 2", []string{"2 statements", "one at a time"}},
+		{"SHOW TABLES", []string{"SHOW statement", "run_query"}},
+	} {
+		text := e.failed(e.call(tools.ToolDescribeTable, map[string]any{"sql": tc.sql}))
+		assert.Empty(t, missing(text, tc.want...), "%s: %s", tc.sql, text)
+	}
+}
+
 func TestDescribeTableBadInput(t *testing.T) {
 	t.Parallel()
 	e := newDemoEnv(t, inProcess)
