@@ -249,6 +249,31 @@ func TestViewMapTilesetInBrowser(t *testing.T) {
 		x, y := r.Pixel(p[0], p[1])
 		assert.True(t, colourNear(img, orb.Point{x, y}, 0, oceanColour, 3), "ocean at %v (%.0f, %.0f) is empty", p, x, y)
 	}
+
+	// Opened at a zoom: the tiles of that zoom in view, each asked for once.
+	args = map[string]any{"tileset": "view_tiles", "zoom": 3, "image": "never"}
+	res = e.call(tools.ToolViewMap, args)
+	require.False(t, res.IsError, "%v", res.Content)
+	result, err = json.Marshal(res)
+	require.NoError(t, err)
+	got, err = viewtest.Run(testContext(t), mapview.HTML(), result, viewtest.Options{Browser: browser, Input: args, Dir: t.TempDir(), CallTool: forward})
+	require.NoError(t, err)
+	assert.Empty(t, got.Violations, "CSP violations")
+	assert.Empty(t, got.Errors, "script errors")
+	assert.EqualValues(t, 3, got.Rendered.Zoom)
+	seen := map[[3]int]bool{}
+	for _, c := range got.ToolCalls {
+		var a tools.GetTilesetTileInput
+		require.NoError(t, json.Unmarshal(c.Arguments, &a))
+		assert.Equal(t, 3, a.Z)
+		k := [3]int{a.Z, a.X, a.Y}
+		assert.False(t, seen[k], "tile %v asked for twice", k)
+		seen[k] = true
+	}
+	assert.Greater(t, len(seen), 4, "a zoom-3 view spans more tiles than the whole zoom-1 world")
+	assert.Equal(t, len(seen), got.Rendered.TileCalls)
+	assert.Zero(t, got.Rendered.TileErrors)
+	assert.Regexp(t, `^view_tiles · zoom 3 · \d+ tiles?( \(and \d+ empty\))?, \d+ features?$`, got.Status)
 }
 
 // TestViewMapTilesetInBrowserNoServerTools: in a host that does not let
