@@ -54,7 +54,15 @@ type resultDecoder struct {
 	prefix  *bytes.Reader
 	skipped int64 // bytes of unknown keys skipped so far
 	skipCap int64
+
+	// Scratch space and value slots reused across rows (see scanRow).
+	members []member
+	stack   []byte
+	slots   []json.RawMessage
 }
+
+// nullValue is the value of a key missing from a row.
+var nullValue = json.RawMessage("null")
 
 // Bounds on the parts of an answer other than rows, so that no part of a body,
 // however large, is held in memory whole (issue 15.4).
@@ -180,18 +188,99 @@ func (d *resultDecoder) readRows() error {
 	if delim, ok := tok.(json.Delim); !ok || delim != '[' {
 		return fmt.Errorf("%w: \"rows\" is not an array", ErrInvalidResponse)
 	}
-	for d.dec.More() {
+	s := d.takeOver()
+	if err := d.scanRows(s); err != nil {
+		return err
+	}
+	if d.overBudget {
+		return nil // nothing more is read
+	}
+	if err := d.handBack(s); err != nil {
+		return err
+	}
+	if d.stoppedEarly {
+		return nil
+	}
+	_, err = d.dec.Token() // ']'
+	return err
+}
+
+// takeOver returns a rowStream that goes on from where the decoder stopped:
+// what it has buffered, then the rest of the body.
+func (d *resultDecoder) takeOver() *rowStream {
+	s := &rowStream{r: d.br, off: d.offset(), limit: -1, buf: make([]byte, 0, minRowChunk)}
+	s.buf = appendReader(s.buf, d.dec.Buffered())
+	if d.prefix != nil {
+		s.buf = appendReader(s.buf, d.prefix)
+	}
+	return s
+}
+
+// appendReader appends what r holds; r is in memory, so it does not fail.
+func appendReader(b []byte, r io.Reader) []byte {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			return b
+		}
+	}
+}
+
+// handBack gives the rest of the body, from s's position inside the rows
+// array (before a row or the closing bracket), back to a decoder.
+func (d *resultDecoder) handBack(s *rowStream) error {
+	// The new decoder is handed the opening of the object and of the array, so
+	// that it reads on as if it had read them itself.
+	const reopen = `{"rows":[`
+	rest := s.buf[s.i:]
+	next := make([]byte, 0, len(reopen)+len(rest))
+	d.prefix = bytes.NewReader(append(append(next, reopen...), rest...))
+	d.base = s.offset() - int64(len(reopen))
+	d.dec = json.NewDecoder(io.MultiReader(d.prefix, d.br))
+	for range 3 { // {, "rows", [
+		if _, err := d.dec.Token(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scanRows reads rows with s up to the end of the array or a limit, leaving
+// s before the next row or the closing bracket.
+func (d *resultDecoder) scanRows(s *rowStream) error {
+	for first := true; ; first = false {
+		s.start = s.i // what is before is no longer needed by a refill
+		c, err := s.nonSpace()
+		if err != nil {
+			return err
+		}
+		if c == ']' {
+			return nil
+		}
+		if !first {
+			if c != ',' {
+				return s.syntax("invalid character %q after a row", c)
+			}
+			s.i++
+			if c, err = s.nonSpace(); err != nil {
+				return err
+			}
+		}
 		if d.limits.MaxRows > 0 && len(d.rows) >= d.limits.MaxRows {
 			d.truncated, d.stoppedEarly = "max_rows", true
 			return nil
 		}
 		if d.limits.MaxBytes > 0 {
-			// A value is read whole before its size is known: bound the read so
+			// A row is read whole before its size is known: bound the read so
 			// one huge value cannot pull the body into memory.
-			d.setBudget(d.limits.MaxBytes - d.bytes + budgetSlack)
+			s.limit = d.limits.MaxBytes - d.bytes + budgetSlack
 		}
-		row, size, err := d.readRow()
-		d.setBudget(-1)
+		b, err := d.scanRow(s, c)
+		s.limit = -1
 		if errors.Is(err, errOverBudget) {
 			d.truncated, d.stoppedEarly, d.overBudget = "max_bytes", true, true
 			return nil
@@ -199,51 +288,21 @@ func (d *resultDecoder) readRows() error {
 		if err != nil {
 			return err
 		}
+		row, size, err := d.placeRow(b)
+		if err != nil {
+			return err
+		}
 		if d.limits.MaxBytes > 0 && d.bytes+size > d.limits.MaxBytes {
 			d.truncated, d.stoppedEarly = "max_bytes", true
+			// Past the row and its comma, for the skim to a schema after the rows.
+			if c, err := s.nonSpace(); err == nil && c == ',' {
+				s.i++
+			}
 			return nil
 		}
 		d.bytes += size
 		d.rows = append(d.rows, row)
 	}
-	_, err = d.dec.Token() // ']'
-	return err
-}
-
-// readRow reads one row object. Values are placed by column name: by the schema's
-// order when it came first, else by the order keys appear in the rows.
-//
-// The decoder reads (and validates) the whole row once; its keys and values are
-// then found by rowScanner in those bytes, and each value is a slice of them.
-// This costs a few allocations a row instead of several per value.
-func (d *resultDecoder) readRow() ([]json.RawMessage, int64, error) {
-	var raw json.RawMessage
-	if err := d.dec.Decode(&raw); err != nil {
-		return nil, 0, err
-	}
-	sc := rowScanner{b: raw}
-	if !sc.open() {
-		return nil, 0, fmt.Errorf("%w: a row is not an object", ErrInvalidResponse)
-	}
-	d.indexSchema()
-	row := make([]json.RawMessage, len(d.rowKeys))
-	var size int64
-	for {
-		key, escaped, val, ok := sc.next()
-		if !ok {
-			break
-		}
-		i, err := d.column(key, escaped)
-		if err != nil {
-			return nil, 0, err
-		}
-		for len(row) <= i {
-			row = append(row, nil)
-		}
-		row[i] = json.RawMessage(val)
-		size += int64(len(val))
-	}
-	return row, size, nil
 }
 
 // column returns the row slot of a key, adding a column for a new one.
@@ -271,109 +330,6 @@ func (d *resultDecoder) column(key []byte, escaped bool) (int, error) {
 	d.colIndex[name] = i
 	d.rowKeys = append(d.rowKeys, name)
 	return i, nil
-}
-
-// rowScanner walks the members of one JSON object the decoder has already
-// validated. It never reads out of range, whatever the bytes.
-type rowScanner struct {
-	b []byte
-	i int
-}
-
-func (s *rowScanner) space() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
-
-func (s *rowScanner) open() bool {
-	s.space()
-	if s.i < len(s.b) && s.b[s.i] == '{' {
-		s.i++
-		return true
-	}
-	return false
-}
-
-// next returns the next member: its key's text without quotes (escaped when it
-// holds an escape sequence) and its value's JSON text. ok is false at the end.
-func (s *rowScanner) next() (key []byte, escaped bool, val []byte, ok bool) {
-	s.space()
-	if s.i < len(s.b) && s.b[s.i] == ',' {
-		s.i++
-		s.space()
-	}
-	if s.i >= len(s.b) || s.b[s.i] != '"' {
-		return nil, false, nil, false // '}' or the end
-	}
-	start := s.i + 1
-	s.i, escaped = s.stringEnd(s.i)
-	key = s.b[start:max(start, s.i-1)]
-	s.space()
-	if s.i < len(s.b) && s.b[s.i] == ':' {
-		s.i++
-	}
-	s.space()
-	vs := s.i
-	s.skipValue()
-	return key, escaped, s.b[vs:s.i], true
-}
-
-// stringEnd returns the index just past the string that opens at i, and whether
-// it holds an escape.
-func (s *rowScanner) stringEnd(i int) (int, bool) {
-	escaped := false
-	for j := i + 1; j < len(s.b); j++ {
-		switch s.b[j] {
-		case '\\':
-			escaped = true
-			j++
-		case '"':
-			return j + 1, escaped
-		}
-	}
-	return len(s.b), escaped
-}
-
-func (s *rowScanner) skipValue() {
-	if s.i >= len(s.b) {
-		return
-	}
-	switch s.b[s.i] {
-	case '"':
-		s.i, _ = s.stringEnd(s.i)
-	case '{', '[':
-		depth := 0
-		for s.i < len(s.b) {
-			switch s.b[s.i] {
-			case '"':
-				s.i, _ = s.stringEnd(s.i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					s.i++
-					return
-				}
-			}
-			s.i++
-		}
-	default: // a number, true, false or null
-		for s.i < len(s.b) {
-			switch s.b[s.i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
-				return
-			}
-			s.i++
-		}
-	}
 }
 
 // indexSchema seeds the column index from the schema the first time it is known,
@@ -814,12 +770,15 @@ func (d *resultDecoder) result() *QueryResult {
 		order = append(order, pos[k])
 		inPlace = inPlace && pos[k] == i
 	}
-	res.Rows = make([][]json.RawMessage, len(d.rows))
-	for r, row := range d.rows {
+	res.Rows = d.rows
+	if res.Rows == nil {
+		res.Rows = [][]json.RawMessage{}
+	}
+	for r, row := range res.Rows {
 		if inPlace && len(row) == len(res.Columns) {
 			for i := range row {
 				if row[i] == nil {
-					row[i] = json.RawMessage("null")
+					row[i] = nullValue
 				}
 			}
 			res.Rows[r] = row
@@ -833,7 +792,7 @@ func (d *resultDecoder) result() *QueryResult {
 		}
 		for i := range out {
 			if out[i] == nil {
-				out[i] = json.RawMessage("null")
+				out[i] = nullValue
 			}
 		}
 		res.Rows[r] = out

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 )
@@ -124,8 +125,22 @@ func (s *QueryService) Run(ctx context.Context, req *QueryRequest, limits QueryL
 		}
 		return nil, s.c.wrap(cl, fmt.Errorf("reading the result (HTTP %d): %w", resp.StatusCode, err))
 	}
+	if !res.Truncated {
+		drainTail(resp.Body)
+	}
 	res.Method = cl.method
 	return res, nil
+}
+
+// maxTail is the most of a body read past the end of a complete result.
+const maxTail = 4 << 10
+
+// drainTail reads what follows a complete result (a newline, the end of the
+// chunked encoding), so that the connection goes back to the pool: closed
+// before its end, it is dropped, and the next call to CARTO dials a new one
+// (a TLS handshake) while the result was read in full.
+func drainTail(body io.Reader) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, maxTail))
 }
 
 // checkParameters accepts nothing, a JSON object or a JSON array, the two forms

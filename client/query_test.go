@@ -3,6 +3,7 @@ package client
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"testing"
@@ -394,4 +395,26 @@ func TestRunLimitsOnSchemaFirstGenerator(t *testing.T) {
 	assert.True(t, res.Truncated)
 	assert.Equal(t, []string{"id", "name", "amount"}, colNames(res.Columns))
 	assert.Equal(t, []string{"9", `"n"`, "1.5"}, rawRows(res.Rows)[9])
+}
+
+// A result read whole leaves its connection to CARTO open for the next call:
+// a new connection per query (and, to CARTO, a new TLS handshake) would cost
+// more than reading the result does.
+func TestRunReusesTheConnection(t *testing.T) {
+	t.Parallel()
+	srv := cartofake.New(t)
+	// Large enough that the last read of the result does not also see the end
+	// of the body.
+	srv.SetQueryGenerator("SELECT rows", testCols, 3000, func(i int) []any { return []any{i, strings.Repeat("n", i%50), 1.5} })
+	c := newTestClient(t, srv)
+	var reused []bool
+	ctx := httptrace.WithClientTrace(testCtx(t), &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) { reused = append(reused, info.Reused) },
+	})
+	for range 5 {
+		res, err := c.Queries.Run(ctx, &QueryRequest{SQL: "SELECT rows"}, QueryLimits{})
+		require.NoError(t, err)
+		require.Len(t, res.Rows, 3000)
+	}
+	assert.Equal(t, []bool{false, true, true, true, true}, reused)
 }
