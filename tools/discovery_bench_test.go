@@ -18,25 +18,29 @@ import (
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2"
+	"github.com/jackc/pgx/v5"
+	mcpclient "github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/carto-mcp/carto-mcp/cartofake"
 	"github.com/carto-mcp/carto-mcp/client"
 	"github.com/carto-mcp/carto-mcp/inproc"
 	"github.com/carto-mcp/carto-mcp/localwarehouse"
+	"github.com/carto-mcp/carto-mcp/pgtest"
 	"github.com/carto-mcp/carto-mcp/tools"
 )
 
 // The discovery benchmarks: describe_table's statistics on the demo stores
 // and on DuckDB tables of 1 and 10 million rows (the sampled statement must
 // not grow with the table), and list_tables paging through catalogs of 1,000
-// and 10,000 tables (the memory of a page must not grow with the catalog or
+// and 10,000 tables, on DuckDB and on PostgreSQL (the memory of a page must not grow with the catalog or
 // the page number). Each reports, beside ns/op (which a busy machine
 // inflates), the process's CPU time per call, the Go heap allocated per call
 // (B/op) and at its peak, and the process's peak resident memory, which
 // includes DuckDB's own allocations outside the Go heap.
 //
-//	go test -run '^$' -bench 'DescribeTableStats|ListTablesPaged' -benchtime 5x ./tools/
+//	go test -run '^$' -bench 'DescribeTableStats|ListTablesPaged' -benchtime 3x ./tools/
 
 // BenchmarkDescribeTableStats: describe_table with stats: true.
 func BenchmarkDescribeTableStats(b *testing.B) {
@@ -86,11 +90,8 @@ func benchDescribe(b *testing.B, srv *server.MCPServer, table string) {
 }
 
 // BenchmarkListTablesPaged: list_tables pages of 100 through one schema of
-// 1,000 or 10,000 tables (one in ten a view). "all" walks every page with
-// next_cursor, per op; "first" and "last" are one page at the start and at
-// the end of the catalog (the last one reached with its cursor).
+// 1,000 or 10,000 tables (one in ten a view) on --local's DuckDB.
 func BenchmarkListTablesPaged(b *testing.B) {
-	const limit = 100
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("%d_tables", n), func(b *testing.B) {
 			var ddl strings.Builder
@@ -104,78 +105,135 @@ func BenchmarkListTablesPaged(b *testing.B) {
 				}
 			}
 			mc := toolsClient(b, fileServer(b, duckFile(b, ddl.String())))
-			page := func(cursor string) tools.ListTablesOutput {
-				var req mcp.CallToolRequest
-				req.Params.Name = tools.ToolListTables
-				args := map[string]any{"path": "carto_local.cat", "limit": limit}
-				if cursor != "" {
-					args["cursor"] = cursor
-				}
-				req.Params.Arguments = args
-				res, err := mc.CallTool(b.Context(), req)
-				if err != nil || res.IsError {
-					b.Fatalf("list_tables: %v %v", err, res)
-				}
-				var out tools.ListTablesOutput
-				if err := json.Unmarshal(res.RawStructuredContent, &out); err != nil {
+			benchPaging(b, mc, map[string]any{"path": "carto_local.cat"}, n)
+		})
+	}
+}
+
+// BenchmarkListTablesPagedPostgres is BenchmarkListTablesPaged on the real
+// PostgreSQL with PostGIS (pgtest) behind the fake CARTO: one schema of
+// 1,000 or 10,000 tables with a geometry column (one in ten a view).
+func BenchmarkListTablesPagedPostgres(b *testing.B) {
+	pg := pgtest.Start(b)
+	conn, err := pgx.Connect(b.Context(), pg.DSN)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(b.Context(), "CREATE EXTENSION postgis"); err != nil {
+		b.Fatal(err)
+	}
+	fake := cartofake.New(b, cartofake.WithAPITokenListsConnections(),
+		cartofake.WithConnectionList(cartofake.ConnectionInfo{ID: "c-pg", Name: "pg", ProviderID: "postgres"}))
+	fake.ForwardQueries("pg", cartofake.Postgres(pg.DSN))
+	c, err := client.New(client.Config{BaseURL: fake.URL, Connection: "pg", Token: client.StaticToken(cartofake.DefaultToken), HTTPClient: fake.Client()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, deps, err := tools.NewServerWithDeps(tools.Options{Client: c, ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(deps.Close)
+	mc := toolsClient(b, srv)
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("%d_tables", n), func(b *testing.B) {
+			schema := fmt.Sprintf("cat%d", n)
+			if _, err := conn.Exec(b.Context(), "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
+				b.Fatal(err)
+			}
+			// In transactions of 500 tables: one of 10,000 runs out of locks.
+			for from := 0; from < n; from += 500 {
+				_, err := conn.Exec(b.Context(), fmt.Sprintf(`DO $$ BEGIN FOR i IN %[2]d..%[3]d LOOP
+  IF i %% 10 = 9 THEN EXECUTE format('CREATE OR REPLACE VIEW %[1]s.t%%s AS SELECT 1 AS id', lpad(i::text, 5, '0'));
+  ELSE EXECUTE format('CREATE TABLE IF NOT EXISTS %[1]s.t%%s (id int, name text, geom geometry(Point, 4326), h3 varchar(16))', lpad(i::text, 5, '0'));
+  END IF;
+END LOOP; END $$`, schema, from, min(from+500, n)-1))
+				if err != nil {
 					b.Fatal(err)
 				}
-				return out
 			}
-			// The cursors of every page (from the walk of "all", or a walk
-			// of its own when only "first" or "last" runs), and a check that
-			// the pages hold the catalog.
-			var cursors []string
-			walk := func() []string {
-				cs := []string{""}
-				seen := 0
-				for {
-					out := page(cs[len(cs)-1])
-					seen += len(out.Items)
-					if len(out.Items) != limit {
-						b.Fatalf("a page of %d items", len(out.Items))
-					}
-					if out.NextCursor == "" {
-						break
-					}
-					cs = append(cs, out.NextCursor)
-				}
-				if seen != n || len(cs) != n/limit {
-					b.Fatalf("paged %d items in %d pages, want %d in %d", seen, len(cs), n, n/limit)
-				}
-				return cs
+			if _, err := conn.Exec(b.Context(), "ANALYZE"); err != nil {
+				b.Fatal(err)
 			}
-			measure := func(b *testing.B, pages int, loop func()) {
-				b.ReportAllocs()
-				mem := watchMemory(b)
-				cpu := cpuTime()
-				for b.Loop() {
-					loop()
-				}
-				total := float64(b.N * pages)
-				b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/1000/total, "cpu-ms/page")
-				mem.report(b)
-				b.ReportMetric(float64(mem.allocated())/total, "B/page")
+			benchPaging(b, mc, map[string]any{"connection": "pg", "path": "postgres." + schema}, n)
+		})
+	}
+}
+
+// benchPaging measures list_tables pages of 100 through a listing of n
+// items at args: "all" walks every page with next_cursor, per op; "first"
+// and "last" are one page at the start and at the end of the listing (the
+// last one reached with its cursor).
+func benchPaging(b *testing.B, mc *mcpclient.Client, args map[string]any, n int) {
+	const limit = 100
+	page := func(cursor string) tools.ListTablesOutput {
+		var req mcp.CallToolRequest
+		req.Params.Name = tools.ToolListTables
+		a := map[string]any{"limit": limit}
+		for k, v := range args {
+			a[k] = v
+		}
+		if cursor != "" {
+			a["cursor"] = cursor
+		}
+		req.Params.Arguments = a
+		res, err := mc.CallTool(b.Context(), req)
+		if err != nil || res.IsError {
+			b.Fatalf("list_tables: %v %v", err, res)
+		}
+		var out tools.ListTablesOutput
+		if err := json.Unmarshal(res.RawStructuredContent, &out); err != nil {
+			b.Fatal(err)
+		}
+		if len(out.Items) != limit {
+			b.Fatalf("a page of %d items", len(out.Items))
+		}
+		return out
+	}
+	// The cursors of every page (from the walk of "all", or a walk of its
+	// own when only "first" or "last" runs), and a check that the pages
+	// hold the listing.
+	var cursors []string
+	walk := func() []string {
+		cs := []string{""}
+		for {
+			out := page(cs[len(cs)-1])
+			if out.NextCursor == "" {
+				break
 			}
-			b.Run("all", func(b *testing.B) {
-				measure(b, n/limit, func() { cursors = walk() })
-			})
-			for _, at := range []string{"first", "last"} {
-				b.Run(at, func(b *testing.B) {
-					if cursors == nil {
-						cursors = walk()
-					}
-					cursor := cursors[0]
-					if at == "last" {
-						cursor = cursors[len(cursors)-1]
-					}
-					measure(b, 1, func() {
-						if out := page(cursor); len(out.Items) != limit {
-							b.Fatalf("a page of %d items", len(out.Items))
-						}
-					})
-				})
+			cs = append(cs, out.NextCursor)
+		}
+		if len(cs) != n/limit {
+			b.Fatalf("%d pages of %d, want %d items", len(cs), limit, n)
+		}
+		return cs
+	}
+	measure := func(b *testing.B, pages int, loop func()) {
+		b.ReportAllocs()
+		mem := watchMemory(b)
+		cpu := cpuTime()
+		for b.Loop() {
+			loop()
+		}
+		total := float64(b.N * pages)
+		b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/1000/total, "cpu-ms/page")
+		mem.report(b)
+		b.ReportMetric(float64(mem.allocated())/total, "B/page")
+	}
+	b.Run("all", func(b *testing.B) {
+		measure(b, n/limit, func() { cursors = walk() })
+	})
+	for _, at := range []string{"first", "last"} {
+		b.Run(at, func(b *testing.B) {
+			if cursors == nil {
+				cursors = walk()
 			}
+			cursor := cursors[0]
+			if at == "last" {
+				cursor = cursors[len(cursors)-1]
+			}
+			measure(b, 1, func() { page(cursor) })
 		})
 	}
 }
