@@ -197,8 +197,13 @@ func TestViewMapTilesetInBrowser(t *testing.T) {
 		return json.Marshal(r)
 	}
 	dir := t.TempDir()
-	got, err := viewtest.Run(testContext(t), mapview.HTML(), result, viewtest.Options{Browser: browser, Input: args, Dir: dir, CallTool: forward})
+	// After the screenshot, a click on the point at 20° E, 30° N (the 36th,
+	// id 35) shows its properties.
+	clickAt := func(r viewtest.Rendered) (float64, float64) { return r.Pixel(20, 30) }
+	got, err := viewtest.Run(testContext(t), mapview.HTML(), result,
+		viewtest.Options{Browser: browser, Input: args, Dir: dir, CallTool: forward, Click: clickAt})
 	require.NoError(t, err)
+	assert.Equal(t, "id\t35\nname\tp35", got.Popup, "the clicked feature's properties, as a table")
 	shot := filepath.Join(dir, "view_map_tileset.png")
 	require.NoError(t, os.WriteFile(shot, got.Screenshot, 0o644))
 	t.Logf("screenshot: %s", shot)

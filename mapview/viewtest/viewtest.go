@@ -74,6 +74,8 @@ type Result struct {
 	SentBeforeInit int
 	// Teardown is the view's answer to ui/resource-teardown.
 	Teardown json.RawMessage
+	// Popup is the text of the popup Options.Click opened.
+	Popup string
 	// ToolCalls are the view's tools/call requests, in order, when
 	// Options.CallTool answered them.
 	ToolCalls []ToolCall
@@ -103,6 +105,10 @@ type Options struct {
 	// session; it returns the CallToolResult as JSON. Without it the host
 	// refuses them, as a host without serverTools does.
 	CallTool func(ctx context.Context, name string, args json.RawMessage) (json.RawMessage, error)
+	// Click, when set, says where to click once the view has drawn (and
+	// the screenshot is taken), in page pixels; Result.Popup is then the
+	// text of the popup that opens.
+	Click func(Rendered) (x, y float64)
 }
 
 // bindingName is the function host.html calls to pass a tools/call to Go.
@@ -236,6 +242,24 @@ func Run(ctx context.Context, html string, toolResult json.RawMessage, opts Opti
 	}
 	if res.Screenshot, err = chromedp.Run(bctx, chromedp.CaptureScreenshot()); err != nil {
 		return nil, fmt.Errorf("viewtest: %w", err)
+	}
+	if opts.Click != nil {
+		raw, err := chromedp.Run(bctx, chromedp.Evaluate[string]("JSON.stringify(window.hostLog.rendered || {})"))
+		if err != nil {
+			return nil, fmt.Errorf("viewtest: %w", err)
+		}
+		var r Rendered
+		if err := json.Unmarshal([]byte(raw), &r); err != nil {
+			return nil, fmt.Errorf("viewtest: the view's rendered event: %w", err)
+		}
+		x, y := opts.Click(r)
+		if err := chromedp.Do(bctx, chromedp.MouseClickXY(x, y)); err != nil {
+			return nil, fmt.Errorf("viewtest: clicking at (%.0f, %.0f): %w", x, y, err)
+		}
+		// Waits for the popup as long as ctx allows.
+		if res.Popup, err = chromedp.Run(bctx, chromedp.Text(chromedp.CSS(".leaflet-popup-content"), chromedp.FromNode(frames[0]))); err != nil {
+			return nil, fmt.Errorf("viewtest: no popup after clicking at (%.0f, %.0f): %w", x, y, err)
+		}
 	}
 	err = chromedp.Do(bctx,
 		chromedp.Evaluate[chromedp.Void]("teardown()"),
