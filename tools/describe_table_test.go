@@ -150,6 +150,7 @@ func TestDescribeTableBadInput(t *testing.T) {
 		{map[string]any{"sql": "SELECT 1; DROP TABLE carto_local.demo.cities"}, []string{"only reads"}},
 		{map[string]any{"table": "carto_local.demo.stores", "sql": "SELECT 1"}, []string{"not both"}},
 		{map[string]any{}, []string{"pass `table`"}},
+		{map[string]any{"connection": "carto_locl", "table": "carto_local.demo.stores"}, []string{`no connection "carto_locl" on the embedded local warehouse`, `Did you mean "carto_local"`}},
 	} {
 		text := e.failed(e.call(tools.ToolDescribeTable, tc.args))
 		assert.Empty(t, missing(text, tc.want...), "%v: %s", tc.args, text)

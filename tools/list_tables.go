@@ -201,6 +201,9 @@ func (d *Deps) connectionProvider(ctx context.Context, name string) (string, dis
 		}
 		if !known {
 			msg := fmt.Sprintf("There is no connection %q among the %d CARTO lists for these credentials (names are case-sensitive).", conn, len(names))
+			if d.opts.Local {
+				msg = fmt.Sprintf("There is no connection %q on the embedded local warehouse (names are case-sensitive).", conn)
+			}
 			if near := discovery.Suggest(conn, names, 5); len(near) > 0 {
 				msg += " Did you mean " + quoteNames(near) + "?"
 			} else {
