@@ -101,13 +101,17 @@ func (s *Server) waitSeconds() string {
 	return strconv.Itoa(max(int(time.Until(s.deadline).Seconds()), 1))
 }
 
+// run runs a PostgreSQL binary until the test's deadline (a hang guard, not
+// a speed check).
 func (s *Server) run(name string, args ...string) ([]byte, error) {
-	argv := append(append([]string{}, s.as...), filepath.Join(s.bin, name))
-	argv = append(argv, args...)
-	// The deadline is a hang guard (the test's), not a speed check; the
-	// context is not the test's, which ends before cleanups like stop run.
 	ctx, cancel := context.WithDeadline(context.Background(), s.deadline)
 	defer cancel()
+	return s.runCtx(ctx, name, args...)
+}
+
+func (s *Server) runCtx(ctx context.Context, name string, args ...string) ([]byte, error) {
+	argv := append(append([]string{}, s.as...), filepath.Join(s.bin, name))
+	argv = append(argv, args...)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = s.dir
 	var out bytes.Buffer
@@ -119,7 +123,10 @@ func (s *Server) run(name string, args ...string) ([]byte, error) {
 func (s *Server) stop(t testing.TB) {
 	data := filepath.Join(s.dir, "data")
 	if _, err := os.Stat(filepath.Join(data, "postmaster.pid")); err == nil {
-		if out, err := s.run("pg_ctl", "-D", data, "-m", "immediate", "-w", "-t", s.waitSeconds(), "stop"); err != nil {
+		// Stopping is a cleanup: it must run even once the test's deadline
+		// has passed, for as long as it takes (pg_ctl's -t is an hour; the
+		// test binary's own -timeout still bounds it).
+		if out, err := s.runCtx(context.Background(), "pg_ctl", "-D", data, "-m", "immediate", "-w", "-t", "3600", "stop"); err != nil {
 			t.Errorf("pgtest: pg_ctl stop: %v\n%s", err, out)
 		}
 	}
