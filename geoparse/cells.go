@@ -6,6 +6,8 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 	"github.com/uber/h3-go/v4"
+
+	"github.com/carto-mcp/carto-mcp/quadbin"
 )
 
 // H3 cells.
@@ -52,68 +54,33 @@ func unwrapAntimeridian(r orb.Ring) {
 	}
 }
 
-// Quadbin cells (CARTO's 64-bit encoding of a Web Mercator tile, as in the
-// Analytics Toolbox's QUADBIN functions): bit 62 set, mode bits 59-61 = 1,
-// the zoom in bits 52-56, the tile's x/y bits interleaved below them, and the
-// unused low bits all ones.
+// Quadbin cells, decoded by the quadbin package; these give its cells
+// orb's types.
 
-const (
-	quadbinHeader = uint64(0x4000000000000000)
-	quadbinMode   = uint64(1) << 59
-	quadbinFooter = uint64(0xFFFFFFFFFFFFF)
-	quadbinMaxZ   = 26
-)
+// quadbinMaxZ is the finest quadbin resolution.
+const quadbinMaxZ = quadbin.MaxResolution
 
 // QuadbinValid reports whether q is a quadbin cell index.
-func QuadbinValid(q uint64) bool {
-	if q&(uint64(1)<<63) != 0 || q&quadbinHeader == 0 || (q>>59)&7 != 1 {
-		return false
-	}
-	z := (q >> 52) & 31
-	if z > quadbinMaxZ {
-		return false
-	}
-	unused := quadbinFooter >> (2 * z)
-	return q&unused == unused
-}
+func QuadbinValid(q uint64) bool { return quadbin.Cell(q).Valid() }
 
 // QuadbinTile returns the Web Mercator tile of a valid quadbin cell.
 func QuadbinTile(q uint64) maptile.Tile {
-	z := uint32((q >> 52) & 31)
-	m := (q & quadbinFooter) << 12
-	return maptile.New(deinterleave(m)>>(32-z), deinterleave(m>>1)>>(32-z), maptile.Zoom(z))
+	z, x, y := quadbin.Cell(q).Tile()
+	return maptile.New(uint32(x), uint32(y), maptile.Zoom(z))
 }
 
-// QuadbinFromTile returns the quadbin cell of a tile.
+// QuadbinFromTile returns the quadbin cell of a tile, or 0 (not a cell)
+// for a tile that does not exist or is finer than quadbin's resolutions.
 func QuadbinFromTile(t maptile.Tile) uint64 {
-	z := uint64(t.Z)
-	x, y := uint64(t.X)<<(32-z), uint64(t.Y)<<(32-z)
-	return quadbinHeader | quadbinMode | z<<52 | (interleave(x)|interleave(y)<<1)>>12 | quadbinFooter>>(2*z)
+	c, err := quadbin.FromTile(int(t.Z), int(t.X), int(t.Y))
+	if err != nil {
+		return 0
+	}
+	return uint64(c)
 }
 
-// QuadbinPolygon is the tile of a quadbin cell as a polygon in EPSG:4326.
+// QuadbinPolygon is the tile of a quadbin cell as a polygon in EPSG:4326,
+// with orb's tile bounds, as every other tile geoparse and tiler draw.
 func QuadbinPolygon(q uint64) orb.Polygon {
 	return QuadbinTile(q).Bound().ToPolygon()
-}
-
-// deinterleave gathers the even bits of m into the low 32 bits.
-func deinterleave(m uint64) uint32 {
-	m &= 0x5555555555555555
-	m = (m | m>>1) & 0x3333333333333333
-	m = (m | m>>2) & 0x0F0F0F0F0F0F0F0F
-	m = (m | m>>4) & 0x00FF00FF00FF00FF
-	m = (m | m>>8) & 0x0000FFFF0000FFFF
-	m = (m | m>>16) & 0x00000000FFFFFFFF
-	return uint32(m)
-}
-
-// interleave spreads the low 32 bits of v over the even bits.
-func interleave(v uint64) uint64 {
-	v &= 0xFFFFFFFF
-	v = (v | v<<16) & 0x0000FFFF0000FFFF
-	v = (v | v<<8) & 0x00FF00FF00FF00FF
-	v = (v | v<<4) & 0x0F0F0F0F0F0F0F0F
-	v = (v | v<<2) & 0x3333333333333333
-	v = (v | v<<1) & 0x5555555555555555
-	return v
 }

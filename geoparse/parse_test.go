@@ -106,6 +106,20 @@ func TestQuadbin(t *testing.T) {
 	}
 }
 
+// geoparse reads quadbins through the quadbin package, so it agrees with
+// the QUADBIN SQL functions on what a cell is: the mode-dependent bits
+// 57-58 are 0 in every cell, and a tile finer than resolution 26 has none.
+func TestQuadbinAgreesWithQuadbinPackage(t *testing.T) {
+	t.Parallel()
+	const q = uint64(5209574053332910079)
+	extra := q | 1<<57
+	assert.False(t, QuadbinValid(extra))
+	_, _, err := Parse(raw(strconv.FormatUint(extra, 10)))
+	assert.ErrorIs(t, err, ErrNotGeometry)
+	assert.Zero(t, QuadbinFromTile(maptile.New(0, 0, quadbinMaxZ+1)))
+	assert.Zero(t, QuadbinFromTile(maptile.New(2, 0, 1)), "x beyond the zoom's 2 columns")
+}
+
 func TestH3(t *testing.T) {
 	// A resolution-9 cell in San Francisco, as a string and as its integer.
 	const cell = "8928308280fffff"
