@@ -266,14 +266,19 @@ func splitList(s string) []string {
 }
 
 // isTerminal reports whether r is an interactive terminal, i.e. a person rather
-// than an MCP client started the server.
+// than an MCP client started the server. Being a character device is not
+// enough: /dev/null is one too (a service started with no stdin), so the
+// terminal test is the one isatty(3) makes (see terminal_*.go).
 func isTerminal(r io.Reader) bool {
 	f, ok := r.(*os.File)
 	if !ok {
 		return false
 	}
 	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	return isTTY(f)
 }
 
 // taskSecret is the key that signs stateless task ids: --task-secret, or, when
