@@ -19,6 +19,8 @@ import (
 	"github.com/carto-mcp/carto-mcp/cartofake"
 
 	"github.com/carto-mcp/carto-mcp/internal/testctx"
+
+	"github.com/carto-mcp/carto-mcp/internal/syncbuf"
 )
 
 const (
@@ -312,7 +314,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 					}
 					srv.Inject(f)
 				}
-				logs := &syncBuffer{}
+				logs := &syncbuf.Buffer{}
 				copts := []clientOpt{withLogger(debugLogger(logs))}
 				if auth == "oauth" {
 					copts = append(copts, withToken(newOAuth(t, srv, nil)))

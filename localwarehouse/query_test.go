@@ -1,19 +1,19 @@
 package localwarehouse
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/carto-mcp/carto-mcp/internal/syncbuf"
 )
 
 const topCitiesSQL = "SELECT name, population FROM carto_local.demo.cities ORDER BY population DESC LIMIT 3"
@@ -425,7 +425,7 @@ func TestQueryInfiniteAndFarDates(t *testing.T) {
 // quote it ("LINE 1: SELECT * FROM ..."); the kind of error does.
 func TestLogsHoldNoSQL(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	e := newEnv(t, Options{NoDemoData: true, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	body := e.queryError(http.StatusBadRequest, "SELECT * FROM SECRET_TABLE_456", nil)
 	assert.Contains(t, body["error"], "SECRET_TABLE_456", "the caller gets DuckDB's message")
@@ -440,24 +440,6 @@ func TestLogsHoldNoSQL(t *testing.T) {
 	for _, secret := range []string{"SECRET", "LINE 1", "SELECT", "SELEC"} {
 		assert.NotContains(t, out, secret)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a logger to write while a test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestSingleStatement(t *testing.T) {

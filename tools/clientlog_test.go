@@ -19,6 +19,8 @@ import (
 	"github.com/carto-mcp/carto-mcp/tools/toolstest"
 
 	"github.com/carto-mcp/carto-mcp/internal/testctx"
+
+	"github.com/carto-mcp/carto-mcp/internal/syncbuf"
 )
 
 // A client that sets a log level receives the server's log lines for its own
@@ -27,7 +29,7 @@ import (
 func TestClientReceivesLogsAtItsLevel(t *testing.T) {
 	t.Parallel()
 	fake := cartofake.New(t)
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	logger := slog.New(tools.ClientLogHandler(slog.NewTextHandler(&stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	c, err := client.New(client.Config{BaseURL: fake.URL, Connection: "carto_dw", Token: client.StaticToken(cartofake.DefaultToken),
 		HTTPClient: fake.Client(), Retry: client.RetryPolicy{MaxAttempts: 1}, Logger: logger.With("component", "client")})

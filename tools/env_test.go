@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
@@ -20,6 +19,8 @@ import (
 	"github.com/carto-mcp/carto-mcp/tools/toolstest"
 
 	"github.com/carto-mcp/carto-mcp/internal/testctx"
+
+	"github.com/carto-mcp/carto-mcp/internal/syncbuf"
 )
 
 // env is one MCP client session, through mcp-go's client and the in-process
@@ -29,7 +30,7 @@ type env struct {
 	t     *testing.T
 	fake  *cartofake.Server
 	mcp   *mcpclient.Client
-	logs  *syncBuffer
+	logs  *syncbuf.Buffer
 	deps  *tools.Deps
 	clock *tools.FakeClock // nil unless withFakeClock
 	carto *client.Client   // the server's CARTO client
@@ -85,7 +86,7 @@ func newEnvOn(t *testing.T, fake *cartofake.Server, mods ...func(*envConfig)) *e
 	if fake == nil {
 		fake = cartofake.New(t, cfg.fakeOpts...)
 	}
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	ccfg := client.Config{
 		BaseURL:    fake.URL,
 		Connection: cfg.connection,
@@ -179,23 +180,6 @@ func textOf(t *testing.T, res *mcp.CallToolResult) string {
 	tc, ok := res.Content[0].(mcp.TextContent)
 	require.True(t, ok, "text content, got %T", res.Content[0])
 	return tc.Text
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // containsAll reports the substrings of want missing from s (case-insensitive).

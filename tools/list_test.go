@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"sync/atomic"
@@ -121,47 +122,59 @@ func transportRequest(method, version string) transport.JSONRPCRequest {
 	return req
 }
 
+// toolHints are a tool's MCP annotations.
+type toolHints struct{ readOnly, destructive, idempotent, openWorld bool }
+
+// allToolHints is every tool's annotations in the normal mode: adding a tool
+// adds one line here (TestToolAnnotations fails until it does).
+var allToolHints = map[string]toolHints{
+	tools.ToolRunQuery:        {false, true, false, true},
+	tools.ToolSubmitJob:       {false, true, false, true},
+	tools.ToolGetJob:          {true, false, true, true},
+	tools.ToolCancelJob:       {false, true, true, true},
+	tools.ToolListJobs:        {true, false, true, true},
+	tools.ToolListConnections: {true, false, true, true},
+	tools.ToolViewMap:         {true, false, true, true},
+	tools.ToolGetTilesetTile:  {true, false, true, true},
+	tools.ToolListTables:      {true, false, true, true},
+	tools.ToolDescribeTable:   {true, false, true, true},
+}
+
+// writeTools are the tools read-only mode leaves out.
+var writeTools = []string{tools.ToolSubmitJob, tools.ToolCancelJob}
+
+// readOnlyToolHints is allToolHints without writeTools, and run_query marked
+// read-only and not destructive.
+func readOnlyToolHints() map[string]toolHints {
+	out := maps.Clone(allToolHints)
+	for _, name := range writeTools {
+		delete(out, name)
+	}
+	out[tools.ToolRunQuery] = toolHints{true, false, false, true}
+	return out
+}
+
 func TestToolAnnotations(t *testing.T) {
 	t.Parallel()
-	type hints struct{ readOnly, destructive, idempotent, openWorld bool }
+	require.ElementsMatch(t, tools.ToolNames, slices.Collect(maps.Keys(allToolHints)), "one line per tool in allToolHints")
 	for _, tc := range []struct {
 		readOnly bool
-		want     map[string]hints
+		want     map[string]toolHints
 	}{
-		{false, map[string]hints{
-			tools.ToolRunQuery:        {false, true, false, true},
-			tools.ToolSubmitJob:       {false, true, false, true},
-			tools.ToolGetJob:          {true, false, true, true},
-			tools.ToolCancelJob:       {false, true, true, true},
-			tools.ToolListJobs:        {true, false, true, true},
-			tools.ToolListConnections: {true, false, true, true},
-			tools.ToolViewMap:         {true, false, true, true},
-			tools.ToolGetTilesetTile:  {true, false, true, true},
-			tools.ToolListTables:      {true, false, true, true},
-			tools.ToolDescribeTable:   {true, false, true, true},
-		}},
-		{true, map[string]hints{
-			tools.ToolRunQuery:        {true, false, false, true},
-			tools.ToolGetJob:          {true, false, true, true},
-			tools.ToolListJobs:        {true, false, true, true},
-			tools.ToolListConnections: {true, false, true, true},
-			tools.ToolViewMap:         {true, false, true, true},
-			tools.ToolGetTilesetTile:  {true, false, true, true},
-			tools.ToolListTables:      {true, false, true, true},
-			tools.ToolDescribeTable:   {true, false, true, true},
-		}},
+		{false, allToolHints},
+		{true, readOnlyToolHints()},
 	} {
 		e := newEnv(t, withOptions(func(o *tools.Options) { o.ReadOnly = tc.readOnly }))
 		list, err := e.mcp.ListTools(testContext(t), mcp.ListToolsRequest{})
 		require.NoError(t, err)
-		got := map[string]hints{}
+		got := map[string]toolHints{}
 		for _, tl := range list.Tools {
 			a := tl.Annotations
 			require.NotNil(t, a.ReadOnlyHint, tl.Name)
 			require.NotNil(t, a.DestructiveHint, tl.Name)
 			require.NotNil(t, a.IdempotentHint, tl.Name)
 			require.NotNil(t, a.OpenWorldHint, tl.Name)
-			got[tl.Name] = hints{*a.ReadOnlyHint, *a.DestructiveHint, *a.IdempotentHint, *a.OpenWorldHint}
+			got[tl.Name] = toolHints{*a.ReadOnlyHint, *a.DestructiveHint, *a.IdempotentHint, *a.OpenWorldHint}
 			assert.NotEmpty(t, tl.Title, tl.Name)
 			assert.NotEmpty(t, tl.Description, tl.Name)
 		}
@@ -200,11 +213,10 @@ func TestReadOnlyModeHidesWriteTools(t *testing.T) {
 			assert.Contains(t, tl.Description, "read-only")
 		}
 	}
-	slices.Sort(names)
-	assert.Equal(t, []string{tools.ToolDescribeTable, tools.ToolGetJob, tools.ToolGetTilesetTile, tools.ToolListConnections, tools.ToolListJobs, tools.ToolListTables, tools.ToolRunQuery, tools.ToolViewMap}, names)
+	assert.ElementsMatch(t, slices.Collect(maps.Keys(readOnlyToolHints())), names)
 
 	// Hidden tools cannot be called either: that is a protocol error (unknown tool).
-	for _, name := range []string{tools.ToolSubmitJob, tools.ToolCancelJob} {
+	for _, name := range writeTools {
 		_, err := e.callErr(name, map[string]any{"sql": "DROP TABLE t", "job_id": "x"})
 		require.Error(t, err, name)
 		assert.Contains(t, err.Error(), "not found")

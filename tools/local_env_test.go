@@ -21,6 +21,8 @@ import (
 	"github.com/carto-mcp/carto-mcp/localwarehouse"
 	"github.com/carto-mcp/carto-mcp/tools"
 	"github.com/carto-mcp/carto-mcp/tools/toolstest"
+
+	"github.com/carto-mcp/carto-mcp/internal/syncbuf"
 )
 
 // slowSQL runs for an hour in DuckDB without using the CPU (so that it does
@@ -52,7 +54,7 @@ func newLocalEnvWith(t *testing.T, transportName, protocol string, whOpts localw
 	wh, err := localwarehouse.New(t.Context(), whOpts)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = wh.Close() })
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c, err := client.New(client.Config{
 		BaseURL:    "http://local-warehouse.invalid",

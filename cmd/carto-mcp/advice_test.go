@@ -5,16 +5,15 @@ import (
 	"io"
 	"testing"
 
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/carto-mcp/carto-mcp/cartofake"
-	"github.com/carto-mcp/carto-mcp/httpserve"
-	"github.com/carto-mcp/carto-mcp/tools/toolstest"
 
 	"github.com/carto-mcp/carto-mcp/internal/testctx"
+
+	"github.com/carto-mcp/carto-mcp/internal/syncbuf"
 )
 
 // Issue 15.14: an http:// base URL to another machine would carry the token
@@ -31,7 +30,7 @@ func TestCleartextBaseURLIsWarnedAbout(t *testing.T) {
 	} {
 		vars := map[string]string{"CARTO_API_BASE_URL": base, "CARTO_API_ACCESS_TOKEN": "t", "CARTO_CONNECTION": "c"}
 		ctx, cancel := context.WithCancel(testctx.Context(t))
-		var stderr lockedBuffer
+		var stderr syncbuf.Buffer
 		c, end := startStdio(t, ctx, nil, func(k string) string { return vars[k] }, io.Discard, &stderr)
 		initialize(t, ctx, c)
 		require.NoError(t, end())
@@ -62,25 +61,10 @@ func TestPerRequestTokenAdvice(t *testing.T) {
 	}
 	base, stop, done := serveHTTPWith(t, vars, "--transport", "http", "--per-request-token")
 	defer func() { stop(); require.NoError(t, <-done) }()
-	ctx, cancel := context.WithCancel(testctx.Context(t))
-	defer cancel()
-	call := func(token string) *mcp.CallToolResult {
-		c := toolstest.NewStreamableHTTPClient(t, base+"/mcp",
-			transport.WithHTTPHeaders(map[string]string{httpserve.CARTOTokenHeader: token}))
-		defer c.Close()
-		require.NoError(t, c.Start(ctx))
-		initialize(t, ctx, c)
-		req := mcp.CallToolRequest{}
-		req.Params.Name = "run_query"
-		req.Params.Arguments = map[string]any{"sql": cartoSQL}
-		res, err := c.CallTool(ctx, req)
-		require.NoError(t, err)
-		return res
-	}
-	res := call("the-right-token")
+	res := runQueryWithToken(t, base, "the-right-token")
 	require.False(t, res.IsError, "%v", res.Content)
 
-	res = call("a-token-without-rights")
+	res = runQueryWithToken(t, base, "a-token-without-rights")
 	require.True(t, res.IsError)
 	text := res.Content[0].(mcp.TextContent).Text
 	assert.Contains(t, text, "HTTP 403")

@@ -19,6 +19,8 @@ import (
 	"github.com/carto-mcp/carto-mcp/tools/toolstest"
 
 	"github.com/carto-mcp/carto-mcp/internal/testctx"
+
+	"github.com/carto-mcp/carto-mcp/internal/syncbuf"
 )
 
 // The same server against a fake CARTO, over each transport: the real client
@@ -44,14 +46,7 @@ func fakeCARTO(t *testing.T, opts ...cartofake.Option) (*cartofake.Server, func(
 func exerciseCARTO(t *testing.T, ctx context.Context, c *mcpclient.Client) {
 	t.Helper()
 	initialize(t, ctx, c)
-	call := func(name string, args map[string]any) *mcp.CallToolResult {
-		req := mcp.CallToolRequest{}
-		req.Params.Name = name
-		req.Params.Arguments = args
-		res, err := c.CallTool(ctx, req)
-		require.NoError(t, err)
-		return res
-	}
+	call := func(name string, args map[string]any) *mcp.CallToolResult { return callTool(t, ctx, c, name, args) }
 	res := call("run_query", map[string]any{"sql": cartoSQL})
 	require.False(t, res.IsError, "%v", res.Content)
 	assert.Contains(t, string(res.RawStructuredContent), "9007199254740993")
@@ -77,7 +72,7 @@ func TestStdioOnFakeCARTO(t *testing.T) {
 	_, getenv := fakeCARTO(t)
 	ctx, cancel := context.WithCancel(testctx.Context(t))
 	defer cancel()
-	var stderr lockedBuffer
+	var stderr syncbuf.Buffer
 	c, end := startStdio(t, ctx, []string{"--log-level", "debug"}, getenv, io.Discard, &stderr)
 	exerciseCARTO(t, ctx, c)
 	require.NoError(t, end())
@@ -113,6 +108,20 @@ func TestHTTPTransportsOnFakeCARTO(t *testing.T) {
 	}
 }
 
+// runQueryWithToken runs cartoSQL in a new streamable HTTP session with the
+// server at base, every request carrying token as its caller's CARTO token.
+func runQueryWithToken(t *testing.T, base, token string) *mcp.CallToolResult {
+	t.Helper()
+	ctx, cancel := context.WithCancel(testctx.Context(t))
+	defer cancel()
+	c := toolstest.NewStreamableHTTPClient(t, base+"/mcp",
+		transport.WithHTTPHeaders(map[string]string{httpserve.CARTOTokenHeader: token}))
+	defer c.Close()
+	require.NoError(t, c.Start(ctx))
+	initialize(t, ctx, c)
+	return callTool(t, ctx, c, "run_query", map[string]any{"sql": cartoSQL})
+}
+
 // With --per-request-token, each request's own CARTO token is used for that
 // request, and a request without one is refused before it reaches CARTO.
 func TestPerRequestTokenEndToEnd(t *testing.T) {
@@ -133,18 +142,7 @@ func TestPerRequestTokenEndToEnd(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 
-	ctx, cancel := context.WithCancel(testctx.Context(t))
-	defer cancel()
-	c := toolstest.NewStreamableHTTPClient(t, base+"/mcp",
-		transport.WithHTTPHeaders(map[string]string{httpserve.CARTOTokenHeader: userToken}))
-	defer c.Close()
-	require.NoError(t, c.Start(ctx))
-	initialize(t, ctx, c)
-	req := mcp.CallToolRequest{}
-	req.Params.Name = "run_query"
-	req.Params.Arguments = map[string]any{"sql": cartoSQL}
-	res, err := c.CallTool(ctx, req)
-	require.NoError(t, err)
+	res := runQueryWithToken(t, base, userToken)
 	require.False(t, res.IsError, "%v", res.Content)
 	reqs := fake.RequestsTo("POST", "/query")
 	require.NotEmpty(t, reqs)

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/carto-mcp/carto-mcp/internal/syncbuf"
 )
 
 func envOf(kv map[string]string) func(string) string {
@@ -134,7 +136,7 @@ func TestRefusedSettingsAreExplainedOnStderr(t *testing.T) {
 		{[]string{"--transport", "http", "--local", "--stateless"}, map[string]string{"CARTO_MCP_TASK_SECRET": "short"},
 			[]string{"CARTO_MCP_TASK_SECRET is 5 bytes", "at least 16"}},
 	} {
-		var stderr lockedBuffer
+		var stderr syncbuf.Buffer
 		err := run(context.Background(), tc.args, env{getenv: envOf(tc.env), stdin: strings.NewReader(""), stdout: io.Discard, stderr: &stderr})
 		require.Error(t, err, "%v %v", tc.args, tc.env)
 		assert.ErrorIs(t, err, errUsage)

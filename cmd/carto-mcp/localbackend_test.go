@@ -17,6 +17,8 @@ import (
 	"github.com/carto-mcp/carto-mcp/localwarehouse"
 
 	"github.com/carto-mcp/carto-mcp/internal/testctx"
+
+	"github.com/carto-mcp/carto-mcp/internal/syncbuf"
 )
 
 // On stdio the warehouse is opened once the client has its tools list, not
@@ -32,7 +34,7 @@ func TestStdioOpensTheWarehouseAfterToolsList(t *testing.T) {
 			t.Parallel()
 			ctx, cancel := context.WithCancel(testctx.Context(t))
 			defer cancel()
-			var stderr lockedBuffer
+			var stderr syncbuf.Buffer
 			c, end := startStdio(t, ctx, []string{"--local"}, func(string) string { return "" }, io.Discard, &stderr)
 			initialize(t, ctx, c)
 			assert.NotContains(t, stderr.String(), "local warehouse ready", "opened during the handshake")
@@ -44,11 +46,7 @@ func TestStdioOpensTheWarehouseAfterToolsList(t *testing.T) {
 				require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "local warehouse ready") },
 					testctx.Remaining(t), 5*time.Millisecond, "tools/list did not start the warehouse")
 			}
-			req := mcp.CallToolRequest{}
-			req.Params.Name = "run_query"
-			req.Params.Arguments = map[string]any{"sql": "SELECT count(*) AS n FROM demo.countries"}
-			res, err := c.CallTool(ctx, req)
-			require.NoError(t, err)
+			res := callTool(t, ctx, c, "run_query", map[string]any{"sql": "SELECT count(*) AS n FROM demo.countries"})
 			require.False(t, res.IsError, "%v", res.Content)
 			assert.Contains(t, res.Content[0].(mcp.TextContent).Text, "151")
 

@@ -42,11 +42,7 @@ func readOnlySession(t *testing.T, fake *cartofake.Server, getenv func(string) s
 		require.NoError(t, <-done)
 	})
 	return func(sql, conn string) (bool, string) {
-		req := mcp.CallToolRequest{}
-		req.Params.Name = "run_query"
-		req.Params.Arguments = map[string]any{"sql": sql, "connection": conn}
-		res, err := c.CallTool(ctx, req)
-		require.NoError(t, err)
+		res := callTool(t, ctx, c, "run_query", map[string]any{"sql": sql, "connection": conn})
 		return res.IsError, res.Content[0].(mcp.TextContent).Text
 	}
 }

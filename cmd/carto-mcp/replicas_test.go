@@ -29,6 +29,8 @@ import (
 	"github.com/carto-mcp/carto-mcp/cartofake"
 
 	"github.com/carto-mcp/carto-mcp/internal/testctx"
+
+	"github.com/carto-mcp/carto-mcp/internal/syncbuf"
 )
 
 // Many replicas behind a load balancer: two carto-mcp processes (this test
@@ -66,7 +68,7 @@ func startReplica(t *testing.T, env map[string]string, args ...string) *url.URL 
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	addrc := make(chan string, 1)
 	copied := make(chan struct{})
 	go func() {

@@ -2,15 +2,14 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,28 +18,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carto-mcp/carto-mcp/tools"
 	"github.com/carto-mcp/carto-mcp/tools/toolstest"
 
 	"github.com/carto-mcp/carto-mcp/internal/testctx"
+
+	"github.com/carto-mcp/carto-mcp/internal/syncbuf"
 )
-
-// lockedBuffer is a bytes.Buffer safe to write from the server and read from the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func TestVersion(t *testing.T) {
 	t.Parallel()
@@ -75,23 +59,31 @@ func initialize(t *testing.T, ctx context.Context, c *mcpclient.Client) {
 	require.NoError(t, err)
 }
 
+// callTool calls the tool name with args through c and returns its result;
+// a protocol error fails the test, a tool error is the caller's to check.
+func callTool(t *testing.T, ctx context.Context, c *mcpclient.Client, name string, args map[string]any) *mcp.CallToolResult {
+	t.Helper()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = name
+	req.Params.Arguments = args
+	res, err := c.CallTool(ctx, req)
+	require.NoError(t, err, name)
+	return res
+}
+
 // exercise lists the tools and runs a query on the demo data through c.
 func exercise(t *testing.T, ctx context.Context, c *mcpclient.Client) {
 	t.Helper()
 	initialize(t, ctx, c)
-	tools, err := c.ListTools(ctx, mcp.ListToolsRequest{})
+	list, err := c.ListTools(ctx, mcp.ListToolsRequest{})
 	require.NoError(t, err)
 	var names []string
-	for _, tool := range tools.Tools {
+	for _, tool := range list.Tools {
 		names = append(names, tool.Name)
 	}
-	assert.ElementsMatch(t, []string{"list_connections", "list_tables", "describe_table", "run_query", "submit_job", "get_job", "cancel_job", "list_jobs", "view_map", "get_tileset_tile"}, names)
+	assert.ElementsMatch(t, tools.ToolNames, names)
 
-	req := mcp.CallToolRequest{}
-	req.Params.Name = "run_query"
-	req.Params.Arguments = map[string]any{"sql": "SELECT count(*) AS n FROM demo.cities", "max_rows": 1}
-	res, err := c.CallTool(ctx, req)
-	require.NoError(t, err)
+	res := callTool(t, ctx, c, tools.ToolRunQuery, map[string]any{"sql": "SELECT count(*) AS n FROM demo.cities", "max_rows": 1})
 	require.False(t, res.IsError, "%v", res.Content)
 	b, err := json.Marshal(res.StructuredContent)
 	require.NoError(t, err)
@@ -123,7 +115,7 @@ func TestStdioOnLocalWarehouse(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(testctx.Context(t))
 	defer cancel()
-	var stdout, stderr lockedBuffer
+	var stdout, stderr syncbuf.Buffer
 	c, end := startStdio(t, ctx, []string{"--local", "--log-level", "debug"}, func(string) string { return "" }, &stdout, &stderr)
 	exercise(t, ctx, c)
 	require.NoError(t, end())
@@ -210,25 +202,23 @@ func TestReadOnlyOnLocalWarehouse(t *testing.T) {
 	require.NoError(t, c.Start(ctx))
 	initialize(t, ctx, c)
 
-	tools, err := c.ListTools(ctx, mcp.ListToolsRequest{})
+	list, err := c.ListTools(ctx, mcp.ListToolsRequest{})
 	require.NoError(t, err)
 	var names []string
-	for _, tool := range tools.Tools {
+	for _, tool := range list.Tools {
 		names = append(names, tool.Name)
 		if tool.Name == "run_query" {
 			require.NotNil(t, tool.Annotations.ReadOnlyHint)
 			assert.True(t, *tool.Annotations.ReadOnlyHint)
 		}
 	}
-	assert.ElementsMatch(t, []string{"list_connections", "list_tables", "describe_table", "run_query", "get_job", "list_jobs", "view_map", "get_tileset_tile"}, names)
+	reads := slices.DeleteFunc(slices.Clone(tools.ToolNames), func(name string) bool {
+		return name == tools.ToolSubmitJob || name == tools.ToolCancelJob
+	})
+	assert.ElementsMatch(t, reads, names, "every tool but the two that write")
 
 	query := func(sql string) *mcp.CallToolResult {
-		req := mcp.CallToolRequest{}
-		req.Params.Name = "run_query"
-		req.Params.Arguments = map[string]any{"sql": sql}
-		res, err := c.CallTool(ctx, req)
-		require.NoError(t, err)
-		return res
+		return callTool(t, ctx, c, tools.ToolRunQuery, map[string]any{"sql": sql})
 	}
 	res := query("SELECT count(*) FROM carto_local.demo.cities")
 	assert.False(t, res.IsError, "%v", res.Content)
@@ -271,11 +261,7 @@ func TestLocalWarehouseThatCannotStart(t *testing.T) {
 	require.NoError(t, c.Start(ctx))
 	initialize(t, ctx, c)
 
-	req := mcp.CallToolRequest{}
-	req.Params.Name = "run_query"
-	req.Params.Arguments = map[string]any{"sql": "SELECT 1"}
-	res, err := c.CallTool(ctx, req)
-	require.NoError(t, err)
+	res := callTool(t, ctx, c, tools.ToolRunQuery, map[string]any{"sql": "SELECT 1"})
 	require.True(t, res.IsError)
 	text := res.Content[0].(mcp.TextContent).Text
 	assert.Contains(t, text, "the embedded local warehouse could not start")
@@ -299,7 +285,7 @@ func TestStdioStopsCleanlyOnSignal(t *testing.T) {
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	defer inW.Close()
-	var stderr lockedBuffer
+	var stderr syncbuf.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"--local"}, env{getenv: envOf(nil), stdin: inR, stdout: outW, stderr: &stderr})
@@ -346,11 +332,7 @@ func TestShutdownEndsJobWaitsWithTheTruth(t *testing.T) {
 		}
 	})
 
-	req := mcp.CallToolRequest{}
-	req.Params.Name = "submit_job"
-	req.Params.Arguments = map[string]any{"sql": "SELECT pg_sleep(3600)"}
-	res, err := c.CallTool(ctx, req)
-	require.NoError(t, err)
+	res := callTool(t, ctx, c, tools.ToolSubmitJob, map[string]any{"sql": "SELECT pg_sleep(3600)"})
 	require.False(t, res.IsError, "%v", res.Content)
 	var job struct {
 		JobID string `json:"job_id"`
