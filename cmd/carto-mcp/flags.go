@@ -94,9 +94,10 @@ func (f *localFlag) Set(v string) error {
 // IsBoolFlag lets --local stand alone; a path needs --local=PATH.
 func (f *localFlag) IsBoolFlag() bool { return true }
 
+// usageHeader heads --help; %s is the tool list (tools.ToolNames).
 const usageHeader = `carto-mcp: a Model Context Protocol server for the CARTO SQL API v3.
 
-Tools: list_connections, run_query, submit_job, get_job, cancel_job, list_jobs.
+Tools: %s.
 
 Usage:
   carto-mcp --local                 embedded demo warehouse, no account, no network
@@ -129,7 +130,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "listen address for the sse and http transports")
 	fs.BoolVar(&cfg.stateless, "stateless", false, "streamable HTTP without sessions, so replicas behind a load balancer are interchangeable")
 	fs.Var(&cfg.local, "local", "run on the embedded local warehouse with demo data (--local=PATH for a DuckDB file)")
-	fs.BoolVar(&cfg.readOnly, "read-only", false, "run_query accepts only reads (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN), checked by a SQL tokenizer; no submit_job/cancel_job")
+	fs.BoolVar(&cfg.readOnly, "read-only", false, "run_query accepts only reads (SELECT, WITH, VALUES, TABLE, SHOW, DESCRIBE, EXPLAIN, DuckDB's FROM-first), checked by a SQL tokenizer; no submit_job/cancel_job")
 	fs.StringVar(&cfg.sqlDialect, "sql-dialect", "", "with --read-only: check every statement as this SQL dialect (bigquery, snowflake, redshift, postgres, databricks, generic), overriding each connection's own; default: the connection's provider, or all dialects when it is unknown")
 	connProviders := fs.String("connection-provider", "", "the warehouse of connections CARTO's API does not list for this token, as name=provider pairs "+
 		"separated by commas (e.g. my_pg=postgres,carto_dw=bigquery); providers: bigquery, snowflake, redshift, postgres, databricks")
@@ -179,7 +180,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stderr, usageHeader)
+			fmt.Fprintf(stderr, usageHeader, strings.Join(tools.ToolNames, ", "))
 			fs.VisitAll(func(f *flag.Flag) { f.Value = plain[f.Name] }) // PrintDefaults reads their types
 			fs.SetOutput(stderr)
 			fs.PrintDefaults()

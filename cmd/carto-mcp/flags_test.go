@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carto-mcp/carto-mcp/tools"
+
 	"github.com/carto-mcp/carto-mcp/internal/syncbuf"
 )
 
@@ -104,6 +106,9 @@ func TestHelpDocumentsEveryFlagAndVariable(t *testing.T) {
 		"CARTO_API_ACCESS_TOKEN", "CARTO_CLIENT_ID", "CARTO_CLIENT_SECRET", "CARTO_AUTH_URL", "CARTO_API_BASE_URL",
 		"CARTO_CONNECTION", "CARTO_MCP_"} {
 		assert.Contains(t, out.String(), want)
+	}
+	for _, tool := range tools.ToolNames {
+		assert.Contains(t, out.String(), tool, "the Tools line names every tool")
 	}
 }
 

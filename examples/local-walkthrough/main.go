@@ -1,7 +1,7 @@
-// Command local-walkthrough drives all five carto-mcp tools the way an agent
+// Command local-walkthrough drives six carto-mcp tools the way an agent
 // would, against the embedded local warehouse: it starts `carto-mcp --local` as an
 // MCP stdio server, creates a table with a job, waits for it, queries the new
-// table, lists jobs, and cancels a long job.
+// table, draws it on a map (view_map), lists jobs, and cancels a long job.
 //
 //	go build -o carto-mcp ./cmd/carto-mcp
 //	go run ./examples/local-walkthrough -server ./carto-mcp
