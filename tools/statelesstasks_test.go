@@ -13,6 +13,7 @@ import (
 	"github.com/carto-mcp/carto-mcp/cartofake"
 	"github.com/carto-mcp/carto-mcp/client"
 	"github.com/carto-mcp/carto-mcp/tools"
+	"github.com/carto-mcp/carto-mcp/tools/toolstest"
 )
 
 // statelessRPC sends one JSON-RPC request to d.HandleStatelessTask and
@@ -92,4 +93,34 @@ func TestStatelessTasksNeedASecret(t *testing.T) {
 	require.NoError(t, err)
 	_, err = tools.NewDeps(tools.Options{Client: c, StatelessTasks: true, TaskSecret: []byte("short")})
 	assert.ErrorContains(t, err, "TaskSecret must be at least 16 bytes")
+}
+
+// The README: a stateless server offers no tasks/list (there is no list to
+// keep); a stateful one does.
+func TestOnlyStatefulServersListTasks(t *testing.T) {
+	t.Parallel()
+	for _, stateless := range []bool{false, true} {
+		fake := cartofake.New(t)
+		c, err := client.New(client.Config{BaseURL: fake.URL, Connection: defaultConn,
+			Token: client.StaticToken(cartofake.DefaultToken), HTTPClient: fake.Client()})
+		require.NoError(t, err)
+		opts := tools.Options{Client: c, StatelessTasks: stateless}
+		if stateless {
+			opts.TaskSecret = []byte("0123456789abcdef")
+		}
+		srv, d, err := tools.NewServerWithDeps(opts)
+		require.NoError(t, err)
+		t.Cleanup(d.Close)
+		mc := toolstest.NewInProcessClient(t, srv)
+		t.Cleanup(func() { _ = mc.Close() })
+		ctx := testContext(t)
+		require.NoError(t, mc.Start(ctx))
+		var init mcp.InitializeRequest
+		init.Params.ProtocolVersion = mcp.ProtocolVersion20251125 // tasks as of 2025-11-25
+		init.Params.ClientInfo = mcp.Implementation{Name: "tasks-test", Version: "1"}
+		res, err := mc.Initialize(ctx, init)
+		require.NoError(t, err)
+		require.NotNil(t, res.Capabilities.Tasks, "stateless=%v", stateless)
+		assert.Equal(t, !stateless, res.Capabilities.Tasks.List != nil, "stateless=%v: tasks/list offered", stateless)
+	}
 }
