@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 
 	"github.com/carto-mcp/carto-mcp/quadbin"
 )
@@ -280,7 +279,7 @@ type cellAcc struct {
 	n          []int64   // per property: non-NULL values
 	v          []float64 // per property: sum, min or max
 	code       uint64    // cell code at its level
-	properties geojson.Properties
+	properties []any     // the values written, aligned with the properties
 }
 
 func (c *cellAcc) reset(first int, code uint64) {
@@ -297,46 +296,55 @@ func (a *PointAggregator) Tile(ctx context.Context, opts Options, write func(Til
 	if err := a.checkTileBudget(opts); err != nil {
 		return nil, err
 	}
-	enc := newEncoder(opts, write, progress)
+	names := make([]string, len(a.agg.Properties))
+	for i, p := range a.agg.Properties {
+		names[i] = p.Name
+	}
+	var vals []any // per tile: the cells' values, np per cell
 	np := len(a.agg.Properties)
+	enc := newEncoder(opts, names, func(row int32, col int) (valueKey, bool) {
+		return keyOf(vals[int(row)*np+col])
+	}, write, progress)
 	acc := &cellAcc{n: make([]int64, np), v: make([]float64, np)}
-	var feats []geojson.Feature
-	var ptrs []*geojson.Feature
-	var maps []geojson.Properties
+	var feats []encFeature
+	var geoms []uint32
 
 	for z := opts.ZoomMin; z <= opts.ZoomMax; z++ {
 		cellShift := uint(2 * (a.level - (z + a.agg.Resolution)))
 		tileShift := uint(2 * (a.level - z))
-		ptrs = ptrs[:0]
-		finishCell := func() {
-			i := len(ptrs)
-			if i >= len(feats) {
-				// Appending may move feats: the features already in ptrs
-				// stay where they were written.
-				feats = append(feats, geojson.Feature{})
-				maps = append(maps, geojson.Properties{})
+		feats, vals, geoms = feats[:0], vals[:0], geoms[:0]
+		finishCell := func() error {
+			start := len(vals)
+			for range np {
+				vals = append(vals, nil)
 			}
-			props := maps[i]
-			clear(props)
-			acc.properties = props
+			acc.properties = vals[start:len(vals):len(vals)]
 			a.finish(acc, z == opts.ZoomMax)
-			feats[i] = geojson.Feature{Geometry: a.place(acc, z), Properties: props}
-			ptrs = append(ptrs, &feats[i])
+			gstart := len(geoms)
+			var typ uint32
+			var err error
+			if geoms, typ, err = appendGeometry(geoms, a.place(acc, z)); err != nil {
+				return err
+			}
+			feats = append(feats, encFeature{typ: typ, geom: geoms[gstart:len(geoms):len(geoms)], row: int32(start / max(np, 1))})
+			return nil
 		}
 		finishTile := func(tileKey uint64) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			a.order(ptrs)
+			a.order(feats, vals, np)
 			tx, ty := deinterleave(tileKey)
-			err := enc.emit(z, int(tx), int(ty), ptrs)
-			ptrs = ptrs[:0]
+			err := enc.emit(z, int(tx), int(ty), feats)
+			feats, vals, geoms = feats[:0], vals[:0], geoms[:0]
 			return err
 		}
 		for i, code := range a.codes {
 			cell := code >> cellShift
 			if i > 0 && cell != acc.code {
-				finishCell()
+				if err := finishCell(); err != nil {
+					return nil, err
+				}
 				if prev := a.codes[i-1] >> tileShift; code>>tileShift != prev {
 					if err := finishTile(prev); err != nil {
 						return nil, err
@@ -349,7 +357,9 @@ func (a *PointAggregator) Tile(ctx context.Context, opts Options, write func(Til
 			a.accumulate(acc, i)
 		}
 		if len(a.codes) > 0 {
-			finishCell()
+			if err := finishCell(); err != nil {
+				return nil, err
+			}
 			if err := finishTile(a.codes[len(a.codes)-1] >> tileShift); err != nil {
 				return nil, err
 			}
@@ -418,7 +428,7 @@ func (a *PointAggregator) finish(c *cellAcc, stats bool) {
 		if v == nil {
 			continue
 		}
-		c.properties[prop.Name] = v
+		c.properties[p] = v
 		if stats {
 			a.stats[p].add(prop.Type, v)
 		}
@@ -462,22 +472,20 @@ func (a *PointAggregator) place(c *cellAcc, z int) orb.Geometry {
 // order sorts a tile's features by tile_feature_order (stable: cell order
 // otherwise). NULLs come last ascending and first descending, as in
 // PostgreSQL.
-func (a *PointAggregator) order(feats []*geojson.Feature) {
+func (a *PointAggregator) order(feats []encFeature, vals []any, np int) {
 	if len(a.agg.Order) == 0 {
 		return
 	}
-	slices.SortStableFunc(feats, func(x, y *geojson.Feature) int {
+	slices.SortStableFunc(feats, func(x, y encFeature) int {
 		for _, k := range a.agg.Order {
-			name := a.agg.Properties[k.Property].Name
-			vx, okx := x.Properties[name]
-			vy, oky := y.Properties[name]
+			vx, vy := vals[int(x.row)*np+k.Property], vals[int(y.row)*np+k.Property]
 			var c int
 			switch {
-			case !okx && !oky:
+			case vx == nil && vy == nil:
 				c = 0
-			case !okx:
+			case vx == nil:
 				c = 1
-			case !oky:
+			case vy == nil:
 				c = -1
 			default:
 				c = compareValues(vx, vy)

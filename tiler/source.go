@@ -15,8 +15,14 @@ import (
 // Source holds the features of one tileset, projected to Web Mercator, with
 // the statistics the metadata reports. Memory grows with the features (the
 // input), never with the tiles: Tile streams those one at a time.
+//
+// Features are kept compact: a point is two float64 (no orb.Geometry), and
+// property values live in one column per property (numbers as float64,
+// text interned, booleans as bytes), shared by the parts of a collection.
 type Source struct {
 	props []Property
+	cols  []column
+	rows  int32 // rows in the columns
 	feats []feature
 	stats []attrStats
 
@@ -27,9 +33,81 @@ type Source struct {
 }
 
 type feature struct {
-	g     orb.Geometry // Web Mercator, unit square (see project)
-	props []any        // aligned with Source.props; nil entries are omitted
-	id    uint64       // the input row number, the MVT feature id
+	g    orb.Geometry // Web Mercator, unit square (see project); nil for a point at (x, y)
+	x, y float64
+	id   uint64 // the input row number, the MVT feature id
+	row  int32  // the row of its property values in Source.cols
+}
+
+// bound is the feature's bounding box in the unit square.
+func (f *feature) bound() orb.Bound {
+	if f.g == nil {
+		p := orb.Point{f.x, f.y}
+		return orb.Bound{Min: p, Max: p}
+	}
+	return f.g.Bound()
+}
+
+// column holds one property's values, one per row.
+type column struct {
+	nums  []float64 // Number: NaN is NULL
+	ids   []int32   // String: index in strs; Boolean: 0 or 1; -1 is NULL
+	strs  []string
+	index map[string]int32
+}
+
+// value is the MVT values-table key of the column's value at row.
+func (c *column) value(t PropertyType, row int32) (valueKey, bool) {
+	switch t {
+	case Number:
+		return numberKey(c.nums[row])
+	case String:
+		if id := c.ids[row]; id >= 0 {
+			return valueKey{kind: valString, s: c.strs[id]}, true
+		}
+	default:
+		if id := c.ids[row]; id >= 0 {
+			return boolKey(id == 1), true
+		}
+	}
+	return valueKey{}, false
+}
+
+func (c *column) add(t PropertyType, v any) {
+	switch t {
+	case Number:
+		f := math.NaN()
+		switch n := v.(type) {
+		case int64:
+			f = float64(n)
+		case float64:
+			f = n
+		}
+		c.nums = append(c.nums, f)
+	case String:
+		id := int32(-1)
+		if s, ok := v.(string); ok {
+			var seen bool
+			if id, seen = c.index[s]; !seen {
+				if c.index == nil {
+					c.index = map[string]int32{}
+				}
+				id = int32(len(c.strs))
+				c.strs = append(c.strs, s)
+				c.index[s] = id
+			}
+		}
+		c.ids = append(c.ids, id)
+	default:
+		id := int32(-1)
+		if b, ok := v.(bool); ok {
+			id = 0
+			if b {
+				id = 1
+			}
+		}
+		c.ids = append(c.ids, id)
+	}
 }
 
 // attrStats are one property's tilestats.
@@ -45,7 +123,7 @@ const maxCategories = 1000
 
 // NewSource starts an empty source whose features carry props.
 func NewSource(props []Property) *Source {
-	s := &Source{props: props, stats: make([]attrStats, len(props)), kinds: map[string]int64{}}
+	s := &Source{props: props, cols: make([]column, len(props)), stats: make([]attrStats, len(props)), kinds: map[string]int64{}}
 	for i := range s.stats {
 		s.stats[i].min, s.stats[i].max = math.Inf(1), math.Inf(-1)
 	}
@@ -57,6 +135,11 @@ func (s *Source) Properties() []Property { return s.props }
 
 // Len is the number of features added (a collection counts its members).
 func (s *Source) Len() int { return len(s.feats) }
+
+// value is the encoder's view of the columns.
+func (s *Source) value(row int32, col int) (valueKey, bool) {
+	return s.cols[col].value(s.props[col].Type, row)
+}
 
 // Add adds one input row: its geometry (lon/lat, EPSG:4326; nil or empty
 // skips the row) and its property values, aligned with the properties. A
@@ -70,18 +153,24 @@ func (s *Source) Add(row int64, g orb.Geometry, values []any) error {
 	if err := checkGeometry(g); err != nil {
 		return errorf("input row %d: the geometry %v; fix or filter it out in the input query (e.g. WHERE a valid-range check)", row, err)
 	}
-	var props []any
-	if len(s.props) > 0 {
-		props = make([]any, len(s.props))
-		for i, p := range s.props {
-			v, err := convertValue(p.Type, values[i])
-			if err != nil {
-				return errorf("input row %d: property %q: %v", row, p.Name, err)
-			}
-			props[i] = v
-			s.stats[i].add(p.Type, v)
-		}
+	if s.rows == math.MaxInt32 {
+		return errorf("input row %d: a tileset takes at most %d rows; filter or split the input", row, math.MaxInt32)
 	}
+	var converted [8]any
+	props := converted[:0]
+	for i, p := range s.props {
+		v, err := convertValue(p.Type, values[i])
+		if err != nil {
+			return errorf("input row %d: property %q: %v", row, p.Name, err)
+		}
+		props = append(props, v)
+	}
+	for i, p := range s.props {
+		s.cols[i].add(p.Type, props[i])
+		s.stats[i].add(p.Type, props[i])
+	}
+	r := s.rows
+	s.rows++
 	for _, part := range splitCollection(g) {
 		if isEmpty(part) {
 			continue
@@ -95,7 +184,14 @@ func (s *Source) Add(row int64, g orb.Geometry, values []any) error {
 			s.bound, s.hasBound = b, true
 		}
 		s.kinds[geometryKind(part)]++
-		s.feats = append(s.feats, feature{g: transform(part, project), props: props, id: uint64(row)})
+		f := feature{id: uint64(row), row: r}
+		if p, ok := part.(orb.Point); ok {
+			p = project(p)
+			f.x, f.y = p[0], p[1]
+		} else {
+			f.g = transform(part, project)
+		}
+		s.feats = append(s.feats, f)
 	}
 	return nil
 }

@@ -9,8 +9,6 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
-	"github.com/paulmach/orb/encoding/mvt"
-	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/simplify"
 )
 
@@ -56,12 +54,16 @@ func (s *Source) Tile(ctx context.Context, opts Options, write func(Tile) error,
 		return nil, err
 	}
 	opts.ZoomMax = zmax
-	r := &run{encoder: newEncoder(opts, write, progress), s: s, bufs: make([][]item, zmax+1)}
+	names := make([]string, len(s.props))
+	for i, p := range s.props {
+		names[i] = p.Name
+	}
+	r := &run{encoder: newEncoder(opts, names, s.value, write, progress), s: s, bufs: make([][]item, zmax+1)}
 	root := make([]item, 0, len(s.feats))
 	world := r.bound(0, 0, 0)
-	for i, f := range s.feats {
-		if g := clipTo(world, f.g); g != nil {
-			root = append(root, item{f: int32(i), g: g})
+	for i := range s.feats {
+		if it, ok := clipItem(world, s, item{f: int32(i)}); ok {
+			root = append(root, it)
 		}
 	}
 	if len(root) > 0 {
@@ -122,8 +124,8 @@ func (s *Source) estimate(z int) int64 {
 	n := math.Ldexp(1, z)
 	limit := int64(n) * int64(n)
 	var sum int64
-	for _, f := range s.feats {
-		b := f.g.Bound()
+	for i := range s.feats {
+		b := s.feats[i].bound()
 		w := int64(math.Min(math.Floor(b.Max[0]*n), n-1)-math.Min(math.Floor(b.Min[0]*n), n-1)) + 1
 		h := int64(math.Min(math.Floor(b.Max[1]*n), n-1)-math.Min(math.Floor(b.Min[1]*n), n-1)) + 1
 		if sum += w * h; sum >= limit {
@@ -133,10 +135,26 @@ func (s *Source) estimate(z int) int64 {
 	return sum
 }
 
-// item is a feature clipped to the current tile (with buffer).
+// item is a feature clipped to the current tile (with buffer); g is nil
+// for a point, which is never clipped, only kept or left out.
 type item struct {
 	f int32
 	g orb.Geometry
+}
+
+// clipItem clips it to b; false when nothing of it is inside.
+func clipItem(b orb.Bound, s *Source, it item) (item, bool) {
+	if f := &s.feats[it.f]; f.g == nil {
+		return it, b.Contains(orb.Point{f.x, f.y})
+	}
+	g := it.g
+	if g == nil {
+		g = s.feats[it.f].g
+	}
+	if g = clipTo(b, g); g == nil {
+		return it, false
+	}
+	return item{f: it.f, g: g}, true
 }
 
 type run struct {
@@ -145,9 +163,8 @@ type run struct {
 
 	bufs [][]item // per zoom, reused by sibling tiles
 
-	feats []geojson.Feature
-	ptrs  []*geojson.Feature
-	maps  []geojson.Properties
+	feats []encFeature
+	geoms []uint32 // the MVT commands of feats
 }
 
 // encoder turns a tile's features into a gzip-compressed MVT, applies
@@ -158,13 +175,16 @@ type encoder struct {
 	write    func(Tile) error
 	progress func(Progress)
 	res      *Result
+	mvt      *mvtEncoder
+	subset   []encFeature
 
 	gz    *gzip.Writer
 	gzBuf bytes.Buffer
 }
 
-func newEncoder(opts Options, write func(Tile) error, progress func(Progress)) *encoder {
-	e := &encoder{o: opts, write: write, progress: progress,
+// newEncoder encodes tiles whose features carry the properties names.
+func newEncoder(opts Options, names []string, val valueFunc, write func(Tile) error, progress func(Progress)) *encoder {
+	e := &encoder{o: opts, write: write, progress: progress, mvt: newMVTEncoder(LayerName, opts.TileExtent, names, val),
 		res: &Result{ZoomMin: opts.ZoomMin, ZoomMax: opts.ZoomMax,
 			TilesPerZoom: map[int]int64{}, FractionDropped: map[int]float64{}}}
 	e.gz, _ = gzip.NewWriterLevel(&e.gzBuf, gzip.DefaultCompression)
@@ -214,8 +234,8 @@ func (r *run) visit(ctx context.Context, z, x, y int, items []item) error {
 		b := r.bound(z+1, cx, cy)
 		child := r.bufs[z+1][:0]
 		for _, it := range items {
-			if g := clipTo(b, it.g); g != nil {
-				child = append(child, item{f: it.f, g: g})
+			if c, ok := clipItem(b, r.s, it); ok {
+				child = append(child, c)
 			}
 		}
 		r.bufs[z+1] = child
@@ -232,16 +252,20 @@ func (r *run) visit(ctx context.Context, z, x, y int, items []item) error {
 
 // emit encodes and writes one tile, applying the size strategy.
 func (r *run) emit(z, x, y int, items []item) error {
-	return r.encoder.emit(z, x, y, r.features(z, x, y, items))
+	feats, err := r.features(z, x, y, items)
+	if err != nil {
+		return fmt.Errorf("encode tile %d/%d/%d: %w", z, x, y, err)
+	}
+	return r.encoder.emit(z, x, y, feats)
 }
 
 // emit encodes and writes one tile of feats (none: no tile), applying the
 // size strategy.
-func (r *encoder) emit(z, x, y int, feats []*geojson.Feature) error {
+func (r *encoder) emit(z, x, y int, feats []encFeature) error {
 	if len(feats) == 0 {
 		return nil
 	}
-	raw, err := marshal(feats, r.o.TileExtent)
+	raw, err := r.mvt.marshal(feats)
 	if err != nil {
 		return fmt.Errorf("encode tile %d/%d/%d: %w", z, x, y, err)
 	}
@@ -304,12 +328,13 @@ func featuresLimitNote(n int) string {
 
 // dropFraction keeps an evenly spread subset of the features (in input
 // order) that fits, shrinking it until it does.
-func (r *encoder) dropFraction(feats []*geojson.Feature, maxBytes int, over func(n, size int) bool) (int, []byte, error) {
+func (r *encoder) dropFraction(feats []encFeature, maxBytes int, over func(n, size int) bool) (int, []byte, error) {
 	keep := 1.0
 	if r.o.MaxTileFeatures > 0 && len(feats) > r.o.MaxTileFeatures {
 		keep = float64(r.o.MaxTileFeatures) / float64(len(feats))
 	}
-	subset := make([]*geojson.Feature, 0, len(feats))
+	subset := r.subset[:0]
+	defer func() { r.subset = subset[:0] }()
 	for range 64 {
 		subset = subset[:0]
 		for i, f := range feats {
@@ -320,7 +345,7 @@ func (r *encoder) dropFraction(feats []*geojson.Feature, maxBytes int, over func
 		if len(subset) == 0 {
 			return 0, nil, nil
 		}
-		raw, err := marshal(subset, r.o.TileExtent)
+		raw, err := r.mvt.marshal(subset)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -332,15 +357,11 @@ func (r *encoder) dropFraction(feats []*geojson.Feature, maxBytes int, over func
 	return 0, nil, nil
 }
 
-func marshal(feats []*geojson.Feature, extent int) ([]byte, error) {
-	return mvt.Marshal(mvt.Layers{{Name: LayerName, Version: 2, Extent: uint32(extent), Features: feats}})
-}
-
 // features turns the tile's items into MVT features in tile coordinates:
 // snapped to the pixel grid, simplified by one pixel below zoom_max (the
 // last zoom keeps every vertex), rings oriented as MVT wants, and
 // degenerate parts removed.
-func (r *run) features(z, x, y int, items []item) []*geojson.Feature {
+func (r *run) features(z, x, y int, items []item) ([]encFeature, error) {
 	extent := float64(r.o.TileExtent)
 	scale := extent * math.Ldexp(1, z)
 	ox, oy := float64(x)*extent, float64(y)*extent
@@ -349,32 +370,34 @@ func (r *run) features(z, x, y int, items []item) []*geojson.Feature {
 	}
 	simplifyLines := z < r.o.ZoomMax
 
-	if cap(r.feats) < len(items) {
-		r.feats = make([]geojson.Feature, len(items))
-		r.ptrs = make([]*geojson.Feature, 0, len(items))
-	}
-	r.ptrs = r.ptrs[:0]
+	r.feats, r.geoms = r.feats[:0], r.geoms[:0]
 	for _, it := range items {
-		g := tidy(transform(it.g, toTile), simplifyLines)
-		if g == nil {
-			continue
-		}
 		f := &r.s.feats[it.f]
-		i := len(r.ptrs)
-		if i >= len(r.maps) {
-			r.maps = append(r.maps, geojson.Properties{})
-		}
-		props := r.maps[i]
-		clear(props)
-		for j, p := range r.s.props {
-			if v := f.props[j]; v != nil {
-				props[p.Name] = v
+		start := len(r.geoms)
+		typ := uint32(mvtPoint)
+		if f.g == nil {
+			w := geomWriter{data: r.geoms}
+			w.moveTo(toTile(orb.Point{f.x, f.y}))
+			r.geoms = w.data
+		} else {
+			g := it.g
+			if g == nil {
+				g = f.g
+			}
+			if g = tidy(transform(g, toTile), simplifyLines); g == nil {
+				continue
+			}
+			var err error
+			if r.geoms, typ, err = appendGeometry(r.geoms, g); err != nil {
+				return nil, err
 			}
 		}
-		r.feats[i] = geojson.Feature{ID: f.id, Geometry: g, Properties: props}
-		r.ptrs = append(r.ptrs, &r.feats[i])
+		r.feats = append(r.feats, encFeature{id: f.id, hasID: true, typ: typ, geom: r.geoms[start:len(r.geoms):len(r.geoms)], row: f.row})
 	}
-	return r.ptrs
+	if len(r.feats) == 0 {
+		return nil, nil
+	}
+	return r.feats, nil
 }
 
 var onePixel = simplify.DouglasPeucker(1)
