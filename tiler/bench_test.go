@@ -89,3 +89,50 @@ func BenchmarkZoomScaling(b *testing.B) {
 		b.Run(fmt.Sprintf("n=100000/z0-%d", z), func(b *testing.B) { benchTile(b, src, z) })
 	}
 }
+
+// BenchmarkPointAggregation: 100,000 clustered points (1,000,000 with
+// TILER_BENCH_1M=1) aggregated into cells with COUNT and SUM, zoom 0-12.
+func BenchmarkPointAggregation(b *testing.B) {
+	sizes := []int{100_000}
+	if os.Getenv("TILER_BENCH_1M") != "" {
+		sizes = append(sizes, 1_000_000)
+	}
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("n=%d/z0-12", n), func(b *testing.B) {
+			o, err := ParsePointAggregationOptions(`{"zoom_max": 12, "aggregation_resolution": 6, "properties": {
+				"n": {"formula": "COUNT(*)", "type": "Number"}, "s": {"formula": "SUM(v)", "type": "Number"}}}`)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+			var tiles int64
+			var peak uint64
+			for range b.N {
+				a := NewPointAggregator(o)
+				rng := rand.New(rand.NewPCG(7, 11))
+				for i := range n {
+					c := rng.IntN(200)
+					crng := rand.New(rand.NewPCG(uint64(c), 1))
+					p := orb.Point{crng.Float64()*300 - 150 + rng.NormFloat64()*2, crng.Float64()*120 - 60 + rng.NormFloat64()*2}
+					p[0], p[1] = max(-180, min(180, p[0])), max(-85, min(85, p[1]))
+					if err := a.Add(int64(i), p, []any{float64(i % 100)}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				_, err := a.Tile(context.Background(), o, func(Tile) error {
+					if tiles++; tiles%256 == 0 {
+						metrics.Read(sample)
+						peak = max(peak, sample[0].Value.Uint64())
+					}
+					return nil
+				}, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(tiles)/float64(b.N), "tiles/op")
+			b.ReportMetric(float64(tiles)/b.Elapsed().Seconds(), "tiles/s")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+		})
+	}
+}
