@@ -32,7 +32,8 @@ func TestFaultsEndActionablyAndTheServerKeepsServing(t *testing.T) {
 		hugeRunQuery bool
 		// callTimeout, when set, replaces the default call deadline, for the
 		// cases whose body cannot arrive before it: 70 bytes at one per 200 ms
-		// take 14 s, 1 GiB is never read whole. No other case races a deadline.
+		// take 14 s, 1 GiB is never read whole. No other case races a deadline,
+		// and the normal call that follows may take several tries.
 		callTimeout time.Duration
 	}{
 		{
@@ -64,9 +65,9 @@ func TestFaultsEndActionablyAndTheServerKeepsServing(t *testing.T) {
 			t.Parallel()
 			for _, name := range tools.ToolNames {
 				timeout := tc.callTimeout
-				if tc.hugeRunQuery && name == tools.ToolRunQuery {
-					// run_query stops reading once it has its rows: a success
-					// that must not race the deadline.
+				if tc.hugeRunQuery && (name == tools.ToolRunQuery || name == tools.ToolViewMap) {
+					// run_query and view_map stop reading once they have their
+					// rows: a success that must not race the deadline.
 					timeout = 0
 				}
 				e := newEnv(t, withOptions(func(o *tools.Options) { o.CallTimeout = timeout }))
@@ -100,8 +101,24 @@ func TestFaultsEndActionablyAndTheServerKeepsServing(t *testing.T) {
 
 				// The server keeps serving: the same session answers a normal call.
 				e.fake.ClearFaults()
-				var jobs tools.ListJobsOutput
-				e.ok(e.call(tools.ToolListJobs, map[string]any{}), &jobs)
+				if timeout == 0 {
+					var jobs tools.ListJobsOutput
+					e.ok(e.call(tools.ToolListJobs, map[string]any{}), &jobs)
+					continue
+				}
+				// Under this case's short deadline a normal call can time out
+				// too on a saturated machine: what matters is that one ends
+				// well, however long the machine takes to give it the time.
+				waitFor(t, "the session to answer a normal call", func() bool {
+					res := e.call(tools.ToolListJobs, map[string]any{})
+					if res.IsError {
+						assert.Contains(t, textOf(t, res), "timed out after", "the only failure allowed is the deadline")
+						return false
+					}
+					var jobs tools.ListJobsOutput
+					e.ok(res, &jobs)
+					return true
+				})
 			}
 		})
 	}
