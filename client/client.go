@@ -331,9 +331,14 @@ func (c *Client) send(ctx context.Context, cl *call, attempt int) (resp *http.Re
 
 	start := c.now()
 	resp, err = c.httpClient.Do(req)
-	attrs := []slog.Attr{
-		slog.String("op", cl.op), slog.String("method", cl.method), slog.String("path", req.URL.Path),
-		slog.Int("attempt", attempt), slog.Duration("elapsed", c.now().Sub(start)),
+	// Requests are logged at debug: the line is built only when it is written.
+	logged := c.log.Enabled(ctx, slog.LevelDebug)
+	var attrs []slog.Attr
+	if logged {
+		attrs = []slog.Attr{
+			slog.String("op", cl.op), slog.String("method", cl.method), slog.String("path", req.URL.Path),
+			slog.Int("attempt", attempt), slog.Duration("elapsed", c.now().Sub(start)),
+		}
 	}
 	if err != nil {
 		err = classifyTransportError(redactURLError(err), req.URL)
@@ -341,10 +346,14 @@ func (c *Client) send(ctx context.Context, cl *call, attempt int) (resp *http.Re
 			// net/http's bare "EOF": the server or a proxy dropped the connection.
 			err = fmt.Errorf("the connection was closed before a response arrived: %w", err)
 		}
-		c.log.LogAttrs(ctx, slog.LevelDebug, "carto request failed", append(attrs, slog.String("error", err.Error()))...)
+		if logged {
+			c.log.LogAttrs(ctx, slog.LevelDebug, "carto request failed", append(attrs, slog.String("error", err.Error()))...)
+		}
 		return nil, reached, err
 	}
-	c.log.LogAttrs(ctx, slog.LevelDebug, "carto request", append(attrs, slog.Int("status", resp.StatusCode))...)
+	if logged {
+		c.log.LogAttrs(ctx, slog.LevelDebug, "carto request", append(attrs, slog.Int("status", resp.StatusCode))...)
+	}
 	return resp, true, nil
 }
 

@@ -37,15 +37,25 @@ func handle[In any](d *Deps, name string, fn func(ctx context.Context, in In, in
 			defer cancel()
 			return fn(ctx, in, &info)
 		}()
-		attrs := append([]slog.Attr{slog.String("tool", name), slog.Duration("elapsed", time.Since(start))}, info.attrs...)
-		if info.connection != "" {
-			attrs = append(attrs, slog.String("connection", info.connection))
+		level, msg := slog.LevelDebug, "tool call"
+		if cerr != nil {
+			level, msg = slog.LevelInfo, "tool call failed"
+		}
+		// The line's attributes are built only when it is written: a
+		// successful call logs at debug, which servers seldom enable.
+		if d.log.Enabled(ctx, level) {
+			attrs := append([]slog.Attr{slog.String("tool", name), slog.Duration("elapsed", time.Since(start))}, info.attrs...)
+			if info.connection != "" {
+				attrs = append(attrs, slog.String("connection", info.connection))
+			}
+			if cerr != nil {
+				attrs = append(attrs, slog.String("error_kind", cerr.kind))
+			}
+			d.log.LogAttrs(ctx, level, msg, attrs...)
 		}
 		if cerr != nil {
-			d.log.LogAttrs(ctx, slog.LevelInfo, "tool call failed", append(attrs, slog.String("error_kind", cerr.kind))...)
 			return cerr.result(), nil
 		}
-		d.log.LogAttrs(ctx, slog.LevelDebug, "tool call", attrs...)
 		return res, nil
 	}
 }
