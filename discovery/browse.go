@@ -147,3 +147,24 @@ func integer(row []json.RawMessage, i int) *int64 {
 	}
 	return &n
 }
+
+// CurrentDatabase names the database that a schema.table name resolves in on
+// the warehouses whose SQL fills in the session's database (PostgreSQL and
+// DuckDB), so that such a name can be completed the way the warehouse would.
+func CurrentDatabase(ctx context.Context, c *client.Client, conn string, p Provider) (string, error) {
+	if p != Postgres && p != DuckDB {
+		return "", fmt.Errorf("%s names are not completed with a current database", p.Title())
+	}
+	res, err := c.Queries.Run(ctx, &client.QueryRequest{Connection: conn, SQL: "SELECT current_database() AS " + ColName},
+		client.QueryLimits{MaxBytes: maxListingBytes, SchemaLookahead: -1})
+	if err != nil {
+		return "", err
+	}
+	col := columnIndex(res.Columns)
+	for _, row := range res.Rows {
+		if name, ok := text(row, col[ColName]); ok && name != "" {
+			return name, nil
+		}
+	}
+	return "", fmt.Errorf("current_database() returned no name")
+}

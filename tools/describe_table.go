@@ -27,7 +27,7 @@ const (
 // DescribeTableInput is the arguments of describe_table.
 type DescribeTableInput struct {
 	Connection string `json:"connection,omitempty" jsonschema_description:"The CARTO connection (see list_connections). Omit it for the server's default."`
-	Table      string `json:"table,omitempty" jsonschema:"maxLength=3000" jsonschema_description:"The table or view: its path or full_name as list_tables gives it (BigQuery project.dataset.table; Snowflake, Redshift, DuckDB database.schema.table; PostgreSQL schema.table; Databricks catalog.schema.table). Give table or sql, not both."`
+	Table      string `json:"table,omitempty" jsonschema:"maxLength=3000" jsonschema_description:"The table or view: its path or full_name as list_tables gives it (BigQuery project.dataset.table; Snowflake, Redshift database.schema.table; PostgreSQL and DuckDB database.schema.table or schema.table in the current database; Databricks catalog.schema.table). Give table or sql, not both."`
 	SQL        string `json:"sql,omitempty" jsonschema:"maxLength=100000" jsonschema_description:"A SELECT to describe instead of a table: its columns come from running it with LIMIT, and statistics from its first rows."`
 	Stats      bool   `json:"stats,omitempty" jsonschema:"default=false" jsonschema_description:"Also compute per-column statistics (min, max, mean, quartiles, null fraction, distinct count, top values, geometry types and bounds) with ONE statement on a bounded sample of at most 10,000 rows."`
 	SampleRows int    `json:"sample_rows,omitempty" jsonschema:"minimum=0,maximum=100,default=0" jsonschema_description:"Also return this many rows (at most 100)."`
@@ -346,24 +346,29 @@ func stringJSON(s string) json.RawMessage {
 	return b
 }
 
-// tablePath parses a table name into its full path. A PostgreSQL
-// schema.table gets the connection's database in front.
+// tablePath parses a table name into its full path. On PostgreSQL and
+// DuckDB a schema.table gets the session's current database in front, as
+// their SQL resolves it.
 func (d *Deps) tablePath(ctx context.Context, conn string, p discovery.Provider, table string) ([]string, *callError) {
 	path, err := discovery.ParsePath(table)
 	if err != nil {
 		return nil, badArgument("`table`: %v.", err)
 	}
 	want := len(p.Levels()) + 1
-	if p == discovery.Postgres && len(path) == want-1 {
-		top, err := discovery.List(ctx, d.carto(ctx), conn, p, nil, discovery.ListOptions{Limit: 1})
-		if err != nil || len(top.Items) == 0 {
+	if (p == discovery.Postgres || p == discovery.DuckDB) && len(path) == want-1 {
+		db, err := discovery.CurrentDatabase(ctx, d.carto(ctx), conn, p)
+		if err != nil {
 			return nil, describeError(opDiscover, fmt.Errorf("reading the connection's database: %w", err), d.opts.CallTimeout)
 		}
-		path = append([]string{top.Items[0].Name}, path...)
+		path = append([]string{db}, path...)
 	}
 	if len(path) != want {
-		return nil, badArgument("`table` %s has %d parts, but a %s table is named %s.table; browse with list_tables to find it.",
-			discovery.Path(path...), len(path), p.Title(), strings.Join(p.Levels(), "."))
+		parts := "parts"
+		if len(path) == 1 {
+			parts = "part"
+		}
+		return nil, badArgument("`table` %s has %d %s, but a %s table is named %s.table; browse with list_tables to find it.",
+			discovery.Path(path...), len(path), parts, p.Title(), strings.Join(p.Levels(), "."))
 	}
 	return path, nil
 }

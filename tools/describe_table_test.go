@@ -145,7 +145,9 @@ func TestDescribeTableBadInput(t *testing.T) {
 		{map[string]any{"table": "carto_local.demo.store"}, []string{`no table or view "store"`, `Did you mean "stores"`}},
 		{map[string]any{"table": "carto_local.dmo.stores"}, []string{`no schema "dmo"`, `Did you mean "demo"`}},
 		{map[string]any{"table": `carto_local.demo."stores; DROP TABLE carto_local.demo.cities; --"`}, []string{"no table or view", "Did you mean", `"stores"`}},
-		{map[string]any{"table": "demo.stores"}, []string{"has 2 parts", "database.schema.table"}},
+		{map[string]any{"table": "stores"}, []string{"has 1 part,", "database.schema.table"}},
+		{map[string]any{"table": "carto_local.demo.stores.geom"}, []string{"has 4 parts", "database.schema.table"}},
+		{map[string]any{"table": "demo.store"}, []string{`no table or view "store"`, `Did you mean "stores"`}},
 		{map[string]any{"sql": "DELETE FROM carto_local.demo.cities"}, []string{"only reads", "DELETE"}},
 		{map[string]any{"sql": "SELECT 1; DROP TABLE carto_local.demo.cities"}, []string{"only reads"}},
 		{map[string]any{"table": "carto_local.demo.stores", "sql": "SELECT 1"}, []string{"not both"}},
@@ -158,4 +160,15 @@ func TestDescribeTableBadInput(t *testing.T) {
 	var out tools.ListTablesOutput
 	e.ok(e.call(tools.ToolListTables, map[string]any{"path": "carto_local.demo"}), &out)
 	assert.Equal(t, 3, out.Count, "nothing was dropped")
+}
+
+// TestDescribeTableSchemaDotTable: on DuckDB, as in its SQL, schema.table is a
+// table of the current database.
+func TestDescribeTableSchemaDotTable(t *testing.T) {
+	t.Parallel()
+	e := newDemoEnv(t, inProcess)
+	var short, full tools.DescribeTableOutput
+	e.ok(e.call(tools.ToolDescribeTable, map[string]any{"table": "demo.stores"}), &short)
+	e.ok(e.call(tools.ToolDescribeTable, map[string]any{"table": "carto_local.demo.stores"}), &full)
+	assert.Equal(t, full, short)
 }
