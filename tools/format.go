@@ -127,7 +127,16 @@ func capRows(cols []client.Column, rows [][]json.RawMessage, capBytes int) (kept
 	used := 0
 	kept = make([][]json.RawMessage, 0, len(rows))
 	lines = make([][]byte, 0, len(rows))
-	var buf []byte
+	// One buffer holds every line: sized once, as a line is never longer than
+	// its values plus a separator each (compacting and unquoting only shorten).
+	size := 0
+	for _, row := range rows {
+		size += len(row) + 1
+		for _, v := range row {
+			size += len(v)
+		}
+	}
+	buf := make([]byte, 0, max(0, min(size, capBytes+1)))
 	for i, row := range rows {
 		row = compactRow(row)
 		start := len(buf)
@@ -354,16 +363,19 @@ func renderText(out RunQueryOutput, lines [][]byte) string {
 	for i, c := range out.Columns {
 		names[i], types[i] = c.Name, c.Type
 	}
-	var b bytes.Buffer
-	size := 64 + len(textLegend) + len(out.Notice)
+	namesJSON, typesJSON := marshalNoEscape(names), marshalNoEscape(types)
+	// A strings.Builder sized once: its String is the bytes written, not a
+	// copy of them.
+	var b strings.Builder
+	size := 128 + len(namesJSON) + len(typesJSON) + len(textLegend) + len(out.Notice)
 	for _, l := range lines {
 		size += len(l)
 	}
 	b.Grow(size)
 	b.WriteString("columns: ")
-	b.Write(marshalNoEscape(names))
+	b.Write(namesJSON)
 	b.WriteString("\ntypes: ")
-	b.Write(marshalNoEscape(types))
+	b.Write(typesJSON)
 	b.WriteByte('\n')
 	if len(lines) > 0 {
 		b.WriteString(textLegend)

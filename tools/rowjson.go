@@ -27,8 +27,14 @@ const maxSafeInteger = "9007199254740991"
 // JSON as they are (see appendStructuredRows), not re-encoded value by value.
 // The bytes are those json.Marshal would give for out with the rows that
 // appendStructuredRows writes (TestQueryResultBytesAreMarshal).
+//
+// The JSON is built in one buffer. The rows are written first, as they set
+// the columns' NumbersAsStrings, which the head shows before them: so they are
+// written behind room left for the head, which is copied in front of them.
 func queryResult(out RunQueryOutput, text string) (*mcp.CallToolResult, *callError) {
-	rows := appendStructuredRows(make([]byte, 0, rowsSize(out.Rows)), out.Columns, out.Rows)
+	room := headRoom(out)
+	b := make([]byte, room, room+rowsSize(out.Rows)+tailSize(out))
+	b = appendStructuredRows(b, out.Columns, out.Rows)
 	out.Rows = nil
 	head, err := json.Marshal(out)
 	if err != nil {
@@ -41,14 +47,36 @@ func queryResult(out RunQueryOutput, text string) (*mcp.CallToolResult, *callErr
 	if i < 0 {
 		return nil, &callError{kind: "internal", text: "carto-mcp could not encode the result: no rows field"}
 	}
-	b := make([]byte, 0, len(head)+len(rows))
-	b = append(b, head[:i+len(`"rows":`)]...)
-	b = append(b, rows...)
-	b = append(b, head[i+len(nullRows):]...)
+	prefix, tail := head[:i+len(`"rows":`)], head[i+len(nullRows):]
+	if len(prefix) > room { // headRoom is an upper bound: never, but stay right
+		nb := make([]byte, 0, len(prefix)+len(b)-room+len(tail))
+		b = append(append(nb, prefix...), b[room:]...)
+	} else {
+		copy(b[room-len(prefix):], prefix)
+		b = b[room-len(prefix):]
+	}
+	b = append(b, tail...)
 	return &mcp.CallToolResult{
 		Content:           []mcp.Content{mcp.NewTextContent(text)},
 		StructuredContent: json.RawMessage(b),
 	}, nil
+}
+
+// headRoom is the most bytes json.Marshal can write for out before its rows:
+// {"connection":...,"columns":[...],"rows":, with every string byte escaped
+// to the longest form encoding/json gives one (\u00XX, six bytes).
+func headRoom(out RunQueryOutput) int {
+	n := len(`{"connection":"","columns":null,"rows":`) + 6*len(out.Connection)
+	for _, c := range out.Columns {
+		n += len(`{"name":"","type":"","numbers_as_strings":true},`) + 6*(len(c.Name)+len(c.Type))
+	}
+	return n
+}
+
+// tailSize estimates the bytes json.Marshal writes for out after its rows (an
+// estimate: append grows the buffer if it is short).
+func tailSize(out RunQueryOutput) int {
+	return 256 + len(out.TruncatedBy) + len(out.Notice) + len(out.Meta.Location) + len(out.Meta.TotalBytesProcessed) + 80*len(out.CutValues)
 }
 
 func rowsSize(rows [][]json.RawMessage) int {

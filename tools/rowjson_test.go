@@ -64,6 +64,8 @@ func TestQueryResultBytesAreMarshal(t *testing.T) {
 			Rows: rows, RowCount: 2, Truncated: true, TruncatedBy: "max_bytes", RowLimit: 5,
 			CutValues: []CutValue{{Row: 0, Column: "s<", Bytes: 10, KeptBytes: 4}}, Notice: "cut <here> & there",
 			Meta: QueryMeta{CacheHit: true, Cached: true, Location: "EU", TotalBytesProcessed: "12", SchemaInferred: true}},
+		{Connection: "", Columns: []Column{}, Rows: [][]json.RawMessage{}, RowLimit: 1},                                                              // no columns: the least room for the head
+		{Connection: "\xff\x01<", Columns: []Column{{Name: "\xfe\x02>", Type: "&"}}, Rows: [][]json.RawMessage{{json.RawMessage(`1`)}}, RowLimit: 1}, // the longest escapes
 		{Connection: "rows", Columns: []Column{{Name: `"rows":null`, Type: "number"}}, Rows: [][]json.RawMessage{{json.RawMessage(`1`)}}, RowLimit: 1},
 	} {
 		res, cerr := queryResult(out, "text")
