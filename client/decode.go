@@ -301,6 +301,11 @@ func (d *resultDecoder) scanRows(s *rowStream) error {
 			return nil
 		}
 		d.bytes += size
+		if d.rows == nil && d.limits.MaxRows > 0 {
+			// Room for the rows asked for, up to a point, rather than
+			// doubling up to them.
+			d.rows = make([][]json.RawMessage, 0, min(d.limits.MaxRows, 128))
+		}
 		d.rows = append(d.rows, row)
 	}
 }

@@ -428,13 +428,18 @@ func (d *resultDecoder) placeRow(b []byte) ([]json.RawMessage, int64, error) {
 	return row, size, nil
 }
 
-// newRow returns n empty value slots, cut from a block shared by many rows.
+// newRow returns n empty value slots, cut from a block shared by up to 64
+// rows, and no more rows than may still be kept.
 func (d *resultDecoder) newRow(n int) []json.RawMessage {
 	if n == 0 {
 		return nil
 	}
 	if len(d.slots) < n {
-		d.slots = make([]json.RawMessage, n*64)
+		rows := 64
+		if d.limits.MaxRows > 0 {
+			rows = min(rows, max(d.limits.MaxRows-len(d.rows), 1))
+		}
+		d.slots = make([]json.RawMessage, n*rows)
 	}
 	row := d.slots[:n:n]
 	d.slots = d.slots[n:]
