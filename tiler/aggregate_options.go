@@ -99,12 +99,6 @@ func ParsePointAggregationOptions(raw string) (Options, error) {
 	for _, k := range sortedKeys(fields) {
 		v := fields[k]
 		switch k {
-		case "geom_column":
-			err = decodeName(k, v, &o.GeomColumn)
-		case "zoom_min":
-			err = decodeInt(k, v, 0, MaxZoom, &o.ZoomMin)
-		case "zoom_max":
-			err = decodeInt(k, v, 0, MaxZoom, &o.ZoomMax)
 		case "aggregation_type":
 			var s string
 			if decodeString(k, v, &s) != nil || !strings.EqualFold(s, "quadkey") {
@@ -122,30 +116,14 @@ func ParsePointAggregationOptions(raw string) (Options, error) {
 			}
 		case "properties":
 			agg.Properties, err = decodeAggregateProperties(v)
-		case "metadata":
-			o.Metadata, err = decodeMetadata(v)
-		case "tile_extent":
-			err = decodeInt(k, v, 256, 16384, &o.TileExtent)
-			if err == nil && o.TileExtent&(o.TileExtent-1) != 0 {
-				err = errorf("options.tile_extent must be a power of two from 256 to 16384 (CARTO's default is 4096), got %d", o.TileExtent)
-			}
 		case "tile_buffer":
 			if err = decodeInt(k, v, 0, 0, &o.TileBuffer); err != nil {
 				err = errorf("options.tile_buffer must be 0 in a point aggregation tileset (cells never cross tile edges), got %s; leave it out", v)
 			}
-		case "max_tile_size_kb":
-			err = decodeInt(k, v, 1, MaxTileSizeKB, &o.MaxTileSizeKB)
-		case "max_tile_features":
-			err = decodeInt(k, v, 0, 1<<30, &o.MaxTileFeatures)
-		case "max_tile_size_strategy":
-			err = decodeStrategy(v, &o.Strategy)
 		case "tile_feature_order":
 			err = decodeString(k, v, &order)
-		case "target_tilestats":
-			var b bool
-			if json.Unmarshal(v, &b) != nil {
-				err = errorf("options.target_tilestats must be true or false")
-			}
+		default:
+			err = decodeSharedOption(k, v, &o)
 		}
 		if err != nil {
 			return o, err

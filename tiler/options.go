@@ -153,42 +153,58 @@ func ParseSimpleOptions(raw string) (Options, error) {
 	for _, k := range sortedKeys(fields) {
 		v := fields[k]
 		switch k {
-		case "geom_column":
-			err = decodeName(k, v, &o.GeomColumn)
-		case "zoom_min":
-			err = decodeInt(k, v, 0, MaxZoom, &o.ZoomMin)
-		case "zoom_max":
-			err = decodeInt(k, v, 0, MaxZoom, &o.ZoomMax)
 		case "properties":
 			o.Properties, err = decodeProperties(v)
-		case "metadata":
-			o.Metadata, err = decodeMetadata(v)
-		case "tile_extent":
-			err = decodeInt(k, v, 256, 16384, &o.TileExtent)
-			if err == nil && o.TileExtent&(o.TileExtent-1) != 0 {
-				err = errorf("options.tile_extent must be a power of two from 256 to 16384 (CARTO's default is 4096), got %d", o.TileExtent)
-			}
 		case "tile_buffer":
 			err = decodeInt(k, v, 0, 4096, &o.TileBuffer)
-		case "max_tile_size_kb":
-			err = decodeInt(k, v, 1, MaxTileSizeKB, &o.MaxTileSizeKB)
-		case "max_tile_features":
-			err = decodeInt(k, v, 0, 1<<30, &o.MaxTileFeatures)
-		case "max_tile_size_strategy":
-			err = decodeStrategy(v, &o.Strategy)
 		case "tile_feature_order":
 			err = decodeString(k, v, &o.TileFeatureOrder)
-		case "target_tilestats":
-			var b bool
-			if json.Unmarshal(v, &b) != nil {
-				err = errorf("options.target_tilestats must be true or false")
-			}
+		default:
+			err = decodeSharedOption(k, v, &o)
 		}
 		if err != nil {
 			return o, err
 		}
 	}
 	return o, o.check()
+}
+
+// decodeSharedOption reads an option that CREATE_SIMPLE_TILESET and
+// CREATE_POINT_AGGREGATION_TILESET both take, with the same meaning and
+// bounds; keys that are not among them are left alone (objectFields has
+// already refused unknown ones).
+func decodeSharedOption(k string, v json.RawMessage, o *Options) error {
+	switch k {
+	case "geom_column":
+		return decodeName(k, v, &o.GeomColumn)
+	case "zoom_min":
+		return decodeInt(k, v, 0, MaxZoom, &o.ZoomMin)
+	case "zoom_max":
+		return decodeInt(k, v, 0, MaxZoom, &o.ZoomMax)
+	case "metadata":
+		var err error
+		o.Metadata, err = decodeMetadata(v)
+		return err
+	case "tile_extent":
+		if err := decodeInt(k, v, 256, 16384, &o.TileExtent); err != nil {
+			return err
+		}
+		if o.TileExtent&(o.TileExtent-1) != 0 {
+			return errorf("options.tile_extent must be a power of two from 256 to 16384 (CARTO's default is 4096), got %d", o.TileExtent)
+		}
+	case "max_tile_size_kb":
+		return decodeInt(k, v, 1, MaxTileSizeKB, &o.MaxTileSizeKB)
+	case "max_tile_features":
+		return decodeInt(k, v, 0, 1<<30, &o.MaxTileFeatures)
+	case "max_tile_size_strategy":
+		return decodeStrategy(v, &o.Strategy)
+	case "target_tilestats":
+		var b bool
+		if json.Unmarshal(v, &b) != nil {
+			return errorf("options.target_tilestats must be true or false")
+		}
+	}
+	return nil
 }
 
 // ParseTilesetOptions reads CREATE_TILESET's options: BigQuery's STRUCT
