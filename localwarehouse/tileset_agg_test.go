@@ -138,18 +138,8 @@ func TestPointAggregationCancelLeavesNoTableAndReadOnlyRefuses(t *testing.T) {
 	e := newEnv(t, Options{})
 	// 100,000 points to zoom 20 make about two million tiles: far more
 	// than the test lets it write before cancelling.
-	j := e.submitJob(aggregationCall(`(SELECT format('POINT ({} {})', (i % 3600) / 10 - 179.95, (i // 3600) * 2 - 60) AS geom FROM range(100000) t(i))`,
-		"demo.many_agg", `{"zoom_max": 20, "aggregation_resolution": 6}`), nil)
-	eventually(t, "tiles to be written", func() bool {
-		_, got := e.getJob(j.JobID)
-		return got.Provider.Tileset != nil && got.Provider.Tileset.TilesWritten > 0
-	})
-	cancelled := e.cancelJob(j.JobID)
-	if cancelled.Status == statusRunning {
-		cancelled = e.waitJob(j.JobID, statusFailure)
-	}
-	require.Equal(t, statusFailure, cancelled.Status)
-	assert.Equal(t, errCodeCancelled, cancelled.Error.Code)
+	e.cancelOnceTilesAreWritten(t, aggregationCall(`(SELECT format('POINT ({} {})', (i % 3600) / 10 - 179.95, (i // 3600) * 2 - 60) AS geom FROM range(100000) t(i))`,
+		"demo.many_agg", `{"zoom_max": 20, "aggregation_resolution": 6}`))
 	assert.False(t, e.tableExists("demo.many_agg"))
 
 	ro := newEnv(t, Options{ReadOnly: true})

@@ -192,12 +192,11 @@ func TestTilesetBadInputFailsTheJobAndWritesNothing(t *testing.T) {
 	assert.True(t, e.tableExists("demo.cities"), "the existing table is untouched")
 }
 
-func TestTilesetCancelLeavesNoTable(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, Options{})
-	// Countries to zoom 11 make millions of tiles: far more than the
-	// test lets it write before cancelling.
-	j := e.submitJob(tilesetCall("demo.countries", "demo.countries_tiles", `{"zoom_max": 11}`), nil)
+// cancelOnceTilesAreWritten submits a tileset job, cancels it once it has
+// written tiles, and returns the job as it ended: failed, as cancelled.
+func (e *testEnv) cancelOnceTilesAreWritten(t *testing.T, call string) jobJSON {
+	t.Helper()
+	j := e.submitJob(call, nil)
 	eventually(t, "tiles to be written", func() bool {
 		_, got := e.getJob(j.JobID)
 		return got.Provider.Tileset != nil && got.Provider.Tileset.TilesWritten > 0
@@ -208,6 +207,15 @@ func TestTilesetCancelLeavesNoTable(t *testing.T) {
 	}
 	require.Equal(t, statusFailure, cancelled.Status)
 	assert.Equal(t, errCodeCancelled, cancelled.Error.Code)
+	return cancelled
+}
+
+func TestTilesetCancelLeavesNoTable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	// Countries to zoom 11 make millions of tiles: far more than the
+	// test lets it write before cancelling.
+	cancelled := e.cancelOnceTilesAreWritten(t, tilesetCall("demo.countries", "demo.countries_tiles", `{"zoom_max": 11}`))
 	assert.Positive(t, cancelled.Provider.Tileset.TilesWritten)
 	assert.False(t, e.tableExists("demo.countries_tiles"))
 }
