@@ -27,19 +27,6 @@ const (
 // ErrInvalidCell is wrapped by errors about values that are not cell indexes.
 var ErrInvalidCell = errors.New("not a valid quadbin cell index")
 
-// Interleaving masks and shifts ("binary magic numbers").
-var (
-	magicB = [...]uint64{
-		0x5555555555555555,
-		0x3333333333333333,
-		0x0F0F0F0F0F0F0F0F,
-		0x00FF00FF00FF00FF,
-		0x0000FFFF0000FFFF,
-		0x00000000FFFFFFFF,
-	}
-	magicS = [...]uint{1, 2, 4, 8, 16}
-)
-
 // FromTile returns the cell of tile x/y at zoom z. It fails unless
 // 0 <= z <= MaxResolution and 0 <= x, y < 2^z.
 func FromTile(z, x, y int) (Cell, error) {
@@ -54,14 +41,11 @@ func FromTile(z, x, y int) (Cell, error) {
 }
 
 // fromTile interleaves a valid tile's x and y; z, x and y are not checked.
+// The cell keeps them as the Morton code of x and y scaled up to 32 bits,
+// less its 12 low bits (26 levels of 2 bits each fill bits 0..51).
 func fromTile(z uint, x, y uint64) Cell {
-	x <<= 32 - z
-	y <<= 32 - z
-	for i := 4; i >= 0; i-- {
-		x = (x | x<<magicS[i]) & magicB[i]
-		y = (y | y<<magicS[i]) & magicB[i]
-	}
-	return Cell(header | cellMode | uint64(z)<<resShift | (x|y<<1)>>12 | footer>>(2*z))
+	code := Interleave(uint32(x<<(32-z)), uint32(y<<(32-z))) >> 12
+	return Cell(header | cellMode | uint64(z)<<resShift | code | footer>>(2*z))
 }
 
 // FromLonLat returns the cell at resolution z that contains the point
@@ -128,14 +112,7 @@ func (c Cell) Resolution() int { return int(uint64(c) >> resShift & resMask) }
 // result is meaningless.
 func (c Cell) Tile() (z, x, y int) {
 	zz := uint(c.Resolution())
-	q := (uint64(c) & footer) << 12
-	xs, ys := q, q>>1
-	xs &= magicB[0]
-	ys &= magicB[0]
-	for i := 0; i < 5; i++ {
-		xs = (xs | xs>>magicS[i]) & magicB[i+1]
-		ys = (ys | ys>>magicS[i]) & magicB[i+1]
-	}
+	xs, ys := Deinterleave((uint64(c) & footer) << 12)
 	return int(zz), int(xs >> (32 - zz)), int(ys >> (32 - zz))
 }
 
