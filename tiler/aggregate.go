@@ -34,7 +34,7 @@ type PointAggregator struct {
 	inputs []aggInput
 	propIn []int // per property: index in inputs, -1 for COUNT(*)
 
-	codes  []uint64    // per point: Morton code of its cell at level
+	codes  []uint64    // per point: Morton code of its cell at level (quadbin.Interleave)
 	lonlat []float64   // per point, lon then lat; features-* placements only
 	vals   [][]float64 // per input, per point; NaN is NULL
 	dict   []map[string]int32
@@ -134,7 +134,7 @@ func (a *PointAggregator) Add(row int64, g orb.Geometry, values []any) error {
 		a.vals[i] = append(a.vals[i], v)
 	}
 	x, y := quadbin.TileXY(p[0], p[1], a.level)
-	a.codes = append(a.codes, interleave(uint32(x), uint32(y)))
+	a.codes = append(a.codes, quadbin.Interleave(uint32(x), uint32(y)))
 	if a.agg.Placement == FeaturesAny || a.agg.Placement == FeaturesCentroid {
 		a.lonlat = append(a.lonlat, p[0], p[1])
 	}
@@ -185,34 +185,6 @@ func (a *PointAggregator) formulasOf(column string) string {
 	}
 	return strings.Join(fs, ", ")
 }
-
-// interleave is the Morton code of cell (x, y): x in the even bits, y in
-// the odd ones, so that sorting by it keeps every cell of every coarser
-// level, and so every tile, contiguous.
-func interleave(x, y uint32) uint64 { return spread(x) | spread(y)<<1 }
-
-func spread(v uint32) uint64 {
-	x := uint64(v)
-	x = (x | x<<16) & 0x0000FFFF0000FFFF
-	x = (x | x<<8) & 0x00FF00FF00FF00FF
-	x = (x | x<<4) & 0x0F0F0F0F0F0F0F0F
-	x = (x | x<<2) & 0x3333333333333333
-	x = (x | x<<1) & 0x5555555555555555
-	return x
-}
-
-func compact(x uint64) uint32 {
-	x &= 0x5555555555555555
-	x = (x | x>>1) & 0x3333333333333333
-	x = (x | x>>2) & 0x0F0F0F0F0F0F0F0F
-	x = (x | x>>4) & 0x00FF00FF00FF00FF
-	x = (x | x>>8) & 0x0000FFFF0000FFFF
-	x = (x | x>>16) & 0x00000000FFFFFFFF
-	return uint32(x)
-}
-
-// deinterleave is interleave's inverse.
-func deinterleave(code uint64) (x, y uint32) { return compact(code), compact(code >> 1) }
 
 // sortPoints orders the points by cell code, input order within a cell
 // (so a cell's first point is its first in the input), moving every
@@ -334,7 +306,7 @@ func (a *PointAggregator) Tile(ctx context.Context, opts Options, write func(Til
 				return err
 			}
 			a.order(feats, vals, np)
-			tx, ty := deinterleave(tileKey)
+			tx, ty := quadbin.Deinterleave(tileKey)
 			err := enc.emit(z, int(tx), int(ty), feats)
 			feats, vals, geoms = feats[:0], vals[:0], geoms[:0]
 			return err
@@ -443,7 +415,7 @@ func (a *PointAggregator) finish(c *cellAcc, stats bool) {
 func (a *PointAggregator) place(c *cellAcc, z int) orb.Geometry {
 	res := a.agg.Resolution
 	extent := float64(a.o.TileExtent)
-	cx, cy := deinterleave(c.code)
+	cx, cy := quadbin.Deinterleave(c.code)
 	mask := uint32(1)<<res - 1
 	ix, iy := float64(cx&mask), float64(cy&mask)
 	cs := extent / math.Ldexp(1, res) // cell size in pixels

@@ -291,13 +291,3 @@ func TestPointAggregationCancel(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, 3, n)
 }
-
-func TestInterleave(t *testing.T) {
-	for _, xy := range [][2]uint32{{0, 0}, {1, 0}, {0, 1}, {12345, 67890}, {1<<26 - 1, 1<<26 - 1}} {
-		x, y := deinterleave(interleave(xy[0], xy[1]))
-		assert.Equal(t, xy, [2]uint32{x, y})
-	}
-	// Morton order keeps parents contiguous: the code at level l-1 is the
-	// code at l shifted by two bits.
-	assert.Equal(t, interleave(6, 3)>>2, interleave(3, 1))
-}
