@@ -1,15 +1,17 @@
 package localwarehouse
 
 import (
+	"database/sql/driver"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
-	"time"
 
+	duckdb "github.com/duckdb/duckdb-go/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -366,24 +368,82 @@ func TestConcurrentQueries(t *testing.T) {
 	}
 }
 
+// Close interrupts a query DuckDB is running. The query calls a Go
+// function (startedSignal) on every row, so the test knows it is executing
+// before it calls Close; only Close's cancellation can end it (it would
+// count for hours).
 func TestCloseCancelsQueries(t *testing.T) {
 	t.Parallel()
 	w, err := New(t.Context(), Options{NoDemoData: true})
 	require.NoError(t, err)
+	started := registerStartedSignal(t, w, "test_started")
 	srv := startServer(t, w)
 	e := &testEnv{t: t, w: w, srv: srv}
 
 	result := make(chan response, 1)
 	go func() {
-		result <- e.do(http.MethodGet, "/v3/sql/carto_local/query?"+url.Values{"q": {slowSQL}}.Encode(), "", nil, nil)
+		sqlText := "SELECT count(test_started(i)) FROM range(100000000000) AS r(i)"
+		result <- e.do(http.MethodGet, "/v3/sql/carto_local/query?"+url.Values{"q": {sqlText}}.Encode(), "", nil, nil)
 	}()
-	// Whether the query has started or not, Close must end it: running
-	// queries are interrupted, later ones refused.
-	time.Sleep(50 * time.Millisecond)
+	select {
+	case <-started:
+	case r := <-result:
+		t.Fatalf("the query ended before it started running: %d %s", r.status, r.body)
+	}
 	require.NoError(t, w.Close())
 	r := <-result
 	assert.Equal(t, http.StatusServiceUnavailable, r.status, "%s", r.body)
 	assert.Contains(t, r.json(t)["error"], "shutting down")
+}
+
+// After Close, queries are refused before they reach DuckDB.
+func TestQueriesAfterCloseAreRefused(t *testing.T) {
+	t.Parallel()
+	w, err := New(t.Context(), Options{NoDemoData: true})
+	require.NoError(t, err)
+	e := &testEnv{t: t, w: w, srv: startServer(t, w)}
+	require.NoError(t, w.Close())
+
+	r := e.get("SELECT 1", "")
+	assert.Equal(t, http.StatusServiceUnavailable, r.status, "%s", r.body)
+	assert.Contains(t, r.json(t)["error"], "shutting down")
+}
+
+// startedSignal is a BIGINT -> BIGINT identity function that closes its
+// channel the first time DuckDB calls it: a query using it has started
+// executing.
+type startedSignal struct {
+	once    sync.Once
+	started chan struct{}
+}
+
+func (s *startedSignal) Config() duckdb.ScalarFuncConfig {
+	bigint, err := duckdb.NewTypeInfo(duckdb.TYPE_BIGINT)
+	if err != nil {
+		panic(err)
+	}
+	// Volatile: DuckDB must call it for every row, never fold it.
+	return duckdb.ScalarFuncConfig{InputTypeInfos: []duckdb.TypeInfo{bigint}, ResultTypeInfo: bigint, Volatile: true}
+}
+
+func (s *startedSignal) Executor() duckdb.ScalarFuncExecutor {
+	return duckdb.ScalarFuncExecutor{RowExecutor: func(args []driver.Value) (any, error) {
+		s.once.Do(func() { close(s.started) })
+		return args[0], nil
+	}}
+}
+
+// registerStartedSignal registers a startedSignal as name in w's DuckDB
+// (functions live in its catalog, so every connection sees it) and returns
+// the channel it closes.
+func registerStartedSignal(t *testing.T, w *Warehouse, name string) <-chan struct{} {
+	t.Helper()
+	conn, err := w.db.Conn(t.Context())
+	require.NoError(t, err)
+	defer conn.Close()
+	s := &startedSignal{started: make(chan struct{})}
+	require.NoError(t, duckdb.RegisterScalarUDF(conn, name, s))
+	return s.started
 }
 
 // DuckDB's infinite dates and timestamps are null, as CARTO's Node.js API
