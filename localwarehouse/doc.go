@@ -227,7 +227,8 @@
 // key fails the job naming it). The geometry column may be GEOMETRY, WKB
 // (BLOB) or text holding WKT, GeoJSON or hex WKB, in EPSG:4326; point
 // aggregation takes points only (a polygon fails the job, suggesting
-// ST_CENTROID) and formulas COUNT, SUM, AVG, MIN and MAX of a column.
+// ST_CENTROID), formulas COUNT, SUM, AVG, MIN and MAX of a column, and
+// single_point_properties (columns written in the cells of one point).
 //
 // The output is what CARTO writes on PostgreSQL and BigQuery: a table
 // (z INTEGER, x INTEGER, y INTEGER, data BLOB) with one row per tile, data a

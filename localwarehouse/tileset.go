@@ -366,7 +366,7 @@ func (w *Warehouse) readTilesetInput(ctx context.Context, conn *sql.Conn, input 
 }
 
 // readAggregationInput loads the input's points into a point aggregator,
-// checking the columns the formulas read.
+// checking the columns the formulas and single_point_properties read.
 func (w *Warehouse) readAggregationInput(ctx context.Context, conn *sql.Conn, input string, opts tiler.Options, prog *tilesetProgress) (*tiler.PointAggregator, error) {
 	in, err := w.openInput(ctx, conn, input, opts.GeomColumn, "")
 	if err != nil {
@@ -377,6 +377,14 @@ func (w *Warehouse) readAggregationInput(ctx context.Context, conn *sql.Conn, in
 			in.rows.Close()
 			return nil, fmt.Errorf("options.properties.%s: formula %s reads %q, which is not a column of the input; its columns are %s",
 				p.Name, p.Formula, p.Column, strings.Join(in.names, ", "))
+		}
+	}
+	for _, p := range opts.Aggregation.SinglePoint {
+		if indexFold(in.names, p.Name) < 0 {
+			in.rows.Close()
+			return nil, fmt.Errorf("options.single_point_properties names %q, which is not a column of the input; its columns are %s "+
+				"(a single-point property is a column of the input, written as is in cells of one point)",
+				p.Name, strings.Join(in.names, ", "))
 		}
 	}
 	agg := tiler.NewPointAggregator(opts)

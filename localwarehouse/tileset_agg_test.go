@@ -147,3 +147,125 @@ func TestPointAggregationCancelLeavesNoTableAndReadOnlyRefuses(t *testing.T) {
 	require.Equal(t, statusFailure, done.Status)
 	assert.Contains(t, done.Error.Msg, "read-only (--read-only)")
 }
+
+// single_point_properties, decoded from the tiles with orb, are what
+// DuckDB finds with plain SQL: a cell of one store carries exactly that
+// store's columns, a cell of several carries none of them.
+func TestPointAggregationSinglePointPropertiesMatchSQL(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	const zmax, res = 8, 4
+	done := e.runTileset(aggregationCall("(SELECT store_id, name, revenue, revenue > 200000 AS big, geom FROM demo.stores)",
+		"demo.stores_lone", fmt.Sprintf(`{"zoom_max": %d, "aggregation_resolution": %d,
+		"properties": {"stores": {"formula": "COUNT(*)", "type": "Number"}},
+		"single_point_properties": {"store_id": "Number", "name": "String", "revenue": "Number", "big": "Boolean"}}`, zmax, res)))
+	require.Equal(t, statusSuccess, done.Status, "%+v", done.Error)
+
+	meta, tiles := e.readTileset("demo.stores_lone")
+	assert.Equal(t, map[string]any{"stores": "Number", "store_id": "Number", "name": "String", "revenue": "Number", "big": "Boolean"},
+		meta["vector_layers"].([]any)[0].(map[string]any)["fields"])
+	assert.Equal(t, []any{
+		map[string]any{"name": "store_id", "type": "Number"}, map[string]any{"name": "name", "type": "String"},
+		map[string]any{"name": "revenue", "type": "Number"}, map[string]any{"name": "big", "type": "Boolean"},
+	}, meta["aggregation"].(map[string]any)["single_point_properties"])
+
+	type cell struct {
+		n       int64
+		id      int64
+		name    string
+		revenue float64
+		big     bool
+	}
+	cs := 4096 >> res
+	lone, shared := 0, 0
+	bigs := map[bool]int{}
+	for z := 0; z <= zmax; z++ {
+		want := map[[2]int]cell{}
+		rows, err := e.w.db.QueryContext(context.Background(), `
+			SELECT x, y, count(*), any_value(store_id), any_value(name), any_value(revenue)::DOUBLE, any_value(revenue > 200000) FROM (
+				SELECT floor((lon + 180) / 360 * 2 ^ $1)::BIGINT AS x,
+				       floor((0.5 - ln(tan(pi() / 4 + radians(lat) / 2)) / (2 * pi())) * 2 ^ $1)::BIGINT AS y, *
+				FROM demo.stores)
+			GROUP BY x, y`, z+res)
+		require.NoError(t, err)
+		for rows.Next() {
+			var x, y int
+			var c cell
+			require.NoError(t, rows.Scan(&x, &y, &c.n, &c.id, &c.name, &c.revenue, &c.big))
+			want[[2]int{x, y}] = c
+		}
+		require.NoError(t, rows.Close())
+
+		if z == zmax {
+			var cells, lonely int
+			for _, c := range want {
+				cells++
+				if c.n == 1 {
+					lonely++
+				}
+			}
+			layerStats := meta["tilestats"].(map[string]any)["layers"].([]any)[0].(map[string]any)
+			assert.EqualValues(t, cells, layerStats["count"])
+			for _, a := range layerStats["attributes"].([]any) {
+				if a := a.(map[string]any); a["attribute"] == "name" {
+					assert.EqualValues(t, lonely, a["count"], "tilestats count the cells of zoom_max that carry a name")
+				}
+			}
+		}
+		got := 0
+		for _, st := range tiles {
+			if st.z != z {
+				continue
+			}
+			layers, err := mvt.UnmarshalGzipped(st.data)
+			require.NoError(t, err)
+			for _, f := range layers[0].Features {
+				pt := f.Geometry.(orb.Point)
+				key := [2]int{st.x<<res + int(pt[0])/cs, st.y<<res + int(pt[1])/cs}
+				w, ok := want[key]
+				require.True(t, ok, "zoom %d: cell %v has no store in SQL", z, key)
+				got++
+				if w.n > 1 {
+					shared++
+					assert.Equal(t, map[string]any{"stores": float64(w.n)}, map[string]any(f.Properties), "zoom %d cell %v", z, key)
+					continue
+				}
+				lone++
+				bigs[w.big]++
+				assert.Equal(t, map[string]any{"stores": 1.0, "store_id": float64(w.id), "name": w.name, "revenue": w.revenue, "big": w.big},
+					map[string]any(f.Properties), "zoom %d cell %v", z, key)
+			}
+		}
+		assert.Len(t, want, got, "zoom %d: one feature per cell SQL finds", z)
+	}
+	assert.Greater(t, lone, 100)
+	assert.Greater(t, shared, 100)
+	assert.Greater(t, bigs[true], 10, "lone cells with each boolean value")
+	assert.Greater(t, bigs[false], 10)
+}
+
+func TestPointAggregationSinglePointBadInputFailsTheJob(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	for _, tc := range []struct{ name, options, want string }{
+		{"unknown column", `{"single_point_properties": {"nam": "String"}}`,
+			`options.single_point_properties names "nam", which is not a column of the input; its columns are store_id, name`},
+		{"text as a number", `{"single_point_properties": {"name": "Number"}}`,
+			`column "name" (options.single_point_properties): `},
+		{"number as a boolean", `{"single_point_properties": {"store_id": "Boolean"}}`,
+			`(int32) is not a boolean; declare it "String" or "Number" in options.single_point_properties`},
+		{"bad type", `{"single_point_properties": {"opened_at": "Date"}}`,
+			`options.single_point_properties.opened_at has type "Date"; use "Number", "String" or "Boolean"`},
+		{"name of an aggregated property", `{"properties": {"name": {"formula": "MIN(name)", "type": "String"}}, "single_point_properties": {"name": "String"}}`,
+			`options.single_point_properties.name has the name of the aggregated property options.properties.name (MIN(name))`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			done := e.runTileset(aggregationCall("demo.stores", "demo.bad_lone", tc.options))
+			require.Equal(t, statusFailure, done.Status)
+			require.NotNil(t, done.Error)
+			assert.Equal(t, errCodeQuery, done.Error.Code)
+			assert.Contains(t, done.Error.Msg, tc.want)
+			assert.False(t, e.tableExists("demo.bad_lone"), "no table left behind")
+		})
+	}
+}

@@ -26,6 +26,12 @@ import (
 // features-any/-centroid. Tiling sorts them by cell code once; then every
 // zoom is one sequential pass in which cells and tiles are contiguous runs,
 // and tiles are handed to the caller one at a time as they are finished.
+//
+// single_point_properties add one column each (pointColumn), for every
+// point while reading; sorting keeps only the values of the points alone in
+// their cell at zoom_max + aggregation_resolution. A point that shares its
+// finest cell shares every coarser one, so it can never be a cell's only
+// point, and its values are dropped before any tile is cut.
 type PointAggregator struct {
 	o     Options
 	agg   *Aggregation
@@ -38,12 +44,13 @@ type PointAggregator struct {
 	lonlat []float64   // per point, lon then lat; features-* placements only
 	vals   [][]float64 // per input, per point; NaN is NULL
 	dict   []map[string]int32
-	texts  [][]string // per text input: its distinct values by id
+	texts  [][]string    // per text input: its distinct values by id
+	single []pointColumn // per single-point property; after sorting, only the lone points' values
 
 	bound    orb.Bound
 	hasBound bool
 	skipped  int64
-	stats    []attrStats // per property, over the cells of zoom_max
+	stats    []attrStats // per property then single-point property, over the cells of zoom_max
 
 	cellsAtZoomMax int64
 }
@@ -88,19 +95,25 @@ func NewPointAggregator(opts Options) *PointAggregator {
 	a.vals = make([][]float64, len(a.inputs))
 	a.dict = make([]map[string]int32, len(a.inputs))
 	a.texts = make([][]string, len(a.inputs))
-	a.stats = make([]attrStats, len(a.agg.Properties))
+	for _, p := range a.agg.SinglePoint {
+		a.single = append(a.single, pointColumn{typ: p.Type})
+	}
+	a.stats = make([]attrStats, len(a.agg.Properties)+len(a.agg.SinglePoint))
 	for i := range a.stats {
 		a.stats[i].min, a.stats[i].max = math.Inf(1), math.Inf(-1)
 	}
 	return a
 }
 
-// Columns are the source columns the formulas read, in the order Add wants
-// their values.
+// Columns are the source columns the formulas read, then the
+// single_point_properties, in the order Add wants their values.
 func (a *PointAggregator) Columns() []string {
-	out := make([]string, len(a.inputs))
-	for i, in := range a.inputs {
-		out[i] = in.column
+	out := make([]string, 0, len(a.inputs)+len(a.single))
+	for _, in := range a.inputs {
+		out = append(out, in.column)
+	}
+	for _, p := range a.agg.SinglePoint {
+		out = append(out, p.Name)
 	}
 	return out
 }
@@ -132,6 +145,11 @@ func (a *PointAggregator) Add(row int64, g orb.Geometry, values []any) error {
 			return errorf("input row %d: column %q: %v", row, in.column, err)
 		}
 		a.vals[i] = append(a.vals[i], v)
+	}
+	for j := range a.single {
+		if err := a.single[j].add(values[len(a.inputs)+j]); err != nil {
+			return errorf("input row %d: column %q (options.single_point_properties): %v", row, a.agg.SinglePoint[j].Name, err)
+		}
 	}
 	x, y := quadbin.TileXY(p[0], p[1], a.level)
 	a.codes = append(a.codes, quadbin.Interleave(uint32(x), uint32(y)))
@@ -218,6 +236,19 @@ func (a *PointAggregator) sortPoints() {
 		}
 		a.lonlat = ll
 	}
+	if len(a.single) > 0 {
+		// The lone points' input indices, in sorted order: the values
+		// tiles can carry, and all that is kept of the columns.
+		var lone []uint32
+		for i, k := range keys {
+			if a.aloneAtFinest(i) {
+				lone = append(lone, k.i)
+			}
+		}
+		for c := range a.single {
+			a.single[c] = a.single[c].gather(lone)
+		}
+	}
 	for c, texts := range a.texts {
 		if len(texts) == 0 {
 			continue
@@ -242,10 +273,18 @@ func (a *PointAggregator) sortPoints() {
 	}
 }
 
+// aloneAtFinest says whether sorted point i is the only one in its cell
+// at zoom_max + aggregation_resolution (the codes' level).
+func (a *PointAggregator) aloneAtFinest(i int) bool {
+	c := a.codes[i]
+	return (i == 0 || a.codes[i-1] != c) && (i == len(a.codes)-1 || a.codes[i+1] != c)
+}
+
 // cellAcc accumulates one cell's points.
 type cellAcc struct {
 	count      int64
 	first      int // index (sorted) of the cell's first point
+	lone       int // lone points (aloneAtFinest) before first: first's index in the single-point columns when count is 1
 	sumLon     float64
 	sumLat     float64
 	n          []int64   // per property: non-NULL values
@@ -268,12 +307,9 @@ func (a *PointAggregator) Tile(ctx context.Context, opts Options, write func(Til
 	if err := a.checkTileBudget(opts); err != nil {
 		return nil, err
 	}
-	names := make([]string, len(a.agg.Properties))
-	for i, p := range a.agg.Properties {
-		names[i] = p.Name
-	}
+	names := a.agg.names()
 	var vals []any // per tile: the cells' values, np per cell
-	np := len(a.agg.Properties)
+	np := len(names)
 	enc := newEncoder(opts, names, func(row int32, col int) (valueKey, bool) {
 		return keyOf(vals[int(row)*np+col])
 	}, write, progress)
@@ -285,6 +321,7 @@ func (a *PointAggregator) Tile(ctx context.Context, opts Options, write func(Til
 		cellShift := uint(2 * (a.level - (z + a.agg.Resolution)))
 		tileShift := uint(2 * (a.level - z))
 		feats, vals, geoms = feats[:0], vals[:0], geoms[:0]
+		lone := 0 // points so far alone in their finest cell
 		finishCell := func() error {
 			start := len(vals)
 			for range np {
@@ -325,8 +362,12 @@ func (a *PointAggregator) Tile(ctx context.Context, opts Options, write func(Til
 			}
 			if i == 0 || cell != acc.code {
 				acc.reset(i, cell)
+				acc.lone = lone
 			}
 			a.accumulate(acc, i)
+			if len(a.single) > 0 && a.aloneAtFinest(i) {
+				lone++
+			}
 		}
 		if len(a.codes) > 0 {
 			if err := finishCell(); err != nil {
@@ -405,6 +446,20 @@ func (a *PointAggregator) finish(c *cellAcc, stats bool) {
 			a.stats[p].add(prop.Type, v)
 		}
 	}
+	// single_point_properties: only a cell of one point carries them
+	// (CARTO: "only applied when there is a single point in the cell");
+	// in the others they are NULL, left out of the feature.
+	if c.count == 1 {
+		np := len(a.agg.Properties)
+		for j := range a.single {
+			if v := a.single[j].value(c.lone); v != nil {
+				c.properties[np+j] = v
+				if stats {
+					a.stats[np+j].add(a.agg.SinglePoint[j].Type, v)
+				}
+			}
+		}
+	}
 	if stats {
 		a.cellsAtZoomMax++
 	}
@@ -474,9 +529,13 @@ func (a *PointAggregator) order(feats []encFeature, vals []any, np int) {
 }
 
 func compareValues(x, y any) int {
-	if sx, ok := x.(string); ok {
+	switch vx := x.(type) {
+	case string:
 		sy, _ := y.(string)
-		return strings.Compare(sx, sy)
+		return strings.Compare(vx, sy)
+	case bool: // false first, as SQL orders booleans
+		vy, _ := y.(bool)
+		return cmp.Compare(boolByte(vx), boolByte(vy))
 	}
 	fx, _ := toFloat(x)
 	fy, _ := toFloat(y)
@@ -519,14 +578,16 @@ func (a *PointAggregator) checkTileBudget(o Options) error {
 }
 
 // Metadata is the tileset's metadata JSON, for its z = -1 row: the
-// aggregated properties with their types, and tilestats over the cells of
-// zoom_max (as CARTO's do for aggregation tilesets).
+// aggregated properties then the single-point ones with their types, and
+// tilestats over the cells of zoom_max (as CARTO's do for aggregation
+// tilesets; a single-point property's count is the cells that carry it).
 func (a *PointAggregator) Metadata(o Options, res *Result) []byte {
 	m := newMetadata(o, res, a.bound, a.hasBound)
-	props := make([]Property, len(a.agg.Properties))
+	props := make([]Property, len(a.agg.Properties), len(a.agg.Properties)+len(a.agg.SinglePoint))
 	for i, p := range a.agg.Properties {
 		props[i] = Property{Name: p.Name, Type: p.Type}
 	}
+	props = append(props, a.agg.SinglePoint...)
 	geomType := "Point"
 	if a.agg.Placement == CellPolygon {
 		geomType = "Polygon"
@@ -537,6 +598,9 @@ func (a *PointAggregator) Metadata(o Options, res *Result) []byte {
 	}
 	for _, p := range a.agg.Properties {
 		m.Aggregation.Formulas = append(m.Aggregation.Formulas, formulaJSON{Name: p.Name, Formula: p.Formula, Type: p.Type})
+	}
+	for _, p := range a.agg.SinglePoint {
+		m.Aggregation.SinglePoint = append(m.Aggregation.SinglePoint, propertyJSON{Name: p.Name, Type: p.Type})
 	}
 	out, _ := json.Marshal(m) // plain data: cannot fail
 	return out

@@ -60,13 +60,19 @@ type Aggregation struct {
 	Resolution int
 	Placement  Placement
 	Properties []AggregateProperty
-	// Order sorts a tile's features (tile_feature_order over properties).
+	// SinglePoint are single_point_properties: source columns a cell's
+	// feature carries only when the cell holds exactly one point (that
+	// point's values); cells of two or more points leave them out, as
+	// NULL. In the tiles and the metadata they follow Properties.
+	SinglePoint []Property
+	// Order sorts a tile's features (tile_feature_order over properties
+	// and single-point properties).
 	Order []OrderKey
 }
 
 // OrderKey is one key of tile_feature_order.
 type OrderKey struct {
-	Property int // index in Properties
+	Property int // index in Properties, then in SinglePoint (len(Properties)+j)
 	Desc     bool
 }
 
@@ -75,7 +81,7 @@ type OrderKey struct {
 var aggregationKeys = []string{
 	"geom_column", "zoom_min", "zoom_max", "aggregation_type", "aggregation_resolution", "aggregation_placement",
 	"properties", "metadata", "tile_extent", "tile_buffer", "max_tile_size_kb", "max_tile_features",
-	"max_tile_size_strategy", "tile_feature_order", "target_tilestats",
+	"max_tile_size_strategy", "tile_feature_order", "target_tilestats", "single_point_properties",
 }
 
 // ParsePointAggregationOptions reads CREATE_POINT_AGGREGATION_TILESET's
@@ -85,7 +91,8 @@ var aggregationKeys = []string{
 // cross tile edges), tile_extent 4096, max_tile_size_kb 1024,
 // strategy throw_error. Properties are {"name": {"formula": "SUM(col)",
 // "type": "Number"}}; the formulas are COUNT, SUM, AVG, MIN and MAX of one
-// column (or COUNT(*)).
+// column (or COUNT(*)). single_point_properties are {"column": "Number" |
+// "String" | "Boolean"}, written only in cells of one point.
 func ParsePointAggregationOptions(raw string) (Options, error) {
 	o := defaults()
 	o.TileBuffer = 0
@@ -116,6 +123,8 @@ func ParsePointAggregationOptions(raw string) (Options, error) {
 			}
 		case "properties":
 			agg.Properties, err = decodeAggregateProperties(v)
+		case "single_point_properties":
+			agg.SinglePoint, err = decodeProperties(k, v)
 		case "tile_buffer":
 			if err = decodeInt(k, v, 0, 0, &o.TileBuffer); err != nil {
 				err = errorf("options.tile_buffer must be 0 in a point aggregation tileset (cells never cross tile edges), got %s; leave it out", v)
@@ -140,8 +149,45 @@ func ParsePointAggregationOptions(raw string) (Options, error) {
 		return o, errorf(`with aggregation_placement "cell", aggregation_resolution (%d) must be at most %d for tile_extent %d, or cells are smaller than a tile pixel`,
 			agg.Resolution, px, o.TileExtent)
 	}
-	agg.Order, err = parseFeatureOrder(order, agg.Properties)
+	if err := checkSinglePoint(agg, o.GeomColumn); err != nil {
+		return o, err
+	}
+	agg.Order, err = parseFeatureOrder(order, agg.names())
 	return o, err
+}
+
+// checkSinglePoint refuses single_point_properties that would collide in
+// a cell's feature: a name an aggregated property already has (MVT keys and
+// the metadata's fields are one namespace; compared case-insensitively, as
+// the warehouses fold column names) or the geometry column.
+func checkSinglePoint(agg *Aggregation, geomColumn string) error {
+	for _, sp := range agg.SinglePoint {
+		if strings.EqualFold(sp.Name, geomColumn) {
+			return errorf("options.single_point_properties lists the geometry column %q; list only attribute columns "+
+				"(the cell's feature already has its point)", sp.Name)
+		}
+		i := slices.IndexFunc(agg.Properties, func(p AggregateProperty) bool { return strings.EqualFold(p.Name, sp.Name) })
+		if i >= 0 {
+			return errorf("options.single_point_properties.%s has the name of the aggregated property options.properties.%s (%s): "+
+				"a cell's feature cannot carry two values under one name; rename the aggregated property (e.g. %q), "+
+				"or leave %s out of single_point_properties",
+				sp.Name, agg.Properties[i].Name, agg.Properties[i].Formula, agg.Properties[i].Name+"_agg", sp.Name)
+		}
+	}
+	return nil
+}
+
+// names are the property names of a cell's feature: the aggregated ones,
+// then the single-point ones.
+func (agg *Aggregation) names() []string {
+	names := make([]string, 0, len(agg.Properties)+len(agg.SinglePoint))
+	for _, p := range agg.Properties {
+		names = append(names, p.Name)
+	}
+	for _, p := range agg.SinglePoint {
+		names = append(names, p.Name)
+	}
+	return names
 }
 
 // decodeAggregateProperties reads {"name": {"formula": "...", "type": "Number"}, ...}
@@ -217,26 +263,25 @@ func parseFormula(name, formula string) (AggregateProperty, error) {
 
 // parseFeatureOrder reads tile_feature_order for an aggregation tileset:
 // property names, each optionally ASC or DESC, comma separated (CARTO:
-// "you can only use columns defined as properties").
-func parseFeatureOrder(order string, props []AggregateProperty) ([]OrderKey, error) {
+// "you can only use columns defined as properties"). names are the
+// aggregated properties' then the single-point ones': CARTO's docs do not
+// say whether the latter may order a tile; they are properties of the
+// cells, so they can (NULL, in cells of several points, sorts as NULL).
+func parseFeatureOrder(order string, names []string) ([]OrderKey, error) {
 	if strings.TrimSpace(order) == "" {
 		return nil, nil
 	}
 	var keys []OrderKey
 	for _, part := range strings.Split(order, ",") {
 		words := strings.Fields(part)
-		names := make([]string, len(props))
-		for i, p := range props {
-			names[i] = p.Name
-		}
 		bad := errorf("options.tile_feature_order %q: in a point aggregation tileset it orders by properties: "+
 			"list property names, each optionally ASC or DESC, like \"%s DESC\"; the properties are %s",
 			order, firstOr(names, "total"), strings.Join(names, ", "))
 		if len(words) == 0 || len(words) > 2 {
 			return nil, bad
 		}
-		k := OrderKey{Property: slices.IndexFunc(props, func(p AggregateProperty) bool {
-			return strings.EqualFold(p.Name, strings.Trim(words[0], `"`))
+		k := OrderKey{Property: slices.IndexFunc(names, func(n string) bool {
+			return strings.EqualFold(n, strings.Trim(words[0], `"`))
 		})}
 		if k.Property < 0 {
 			return nil, bad

@@ -261,7 +261,6 @@ func TestPointAggregationBadInput(t *testing.T) {
 		`{"zoom_max": 20, "aggregation_resolution": 8}`:                                  "= 28 is beyond the finest quadbin cells (level 26)",
 		`{"aggregation_placement": "cell", "aggregation_resolution": 13}`:                "cells are smaller than a tile pixel",
 		`{"tile_feature_order": "RANDOM()"}`:                                             "orders by properties",
-		`{"single_point_properties": {"name": "String"}}`:                                `option "single_point_properties" is not supported`,
 		`{"zoom_maxx": 3}`:                                                               `unknown CREATE_POINT_AGGREGATION_TILESET option "zoom_maxx"`,
 	} {
 		_, err := ParsePointAggregationOptions(js)

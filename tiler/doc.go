@@ -61,8 +61,20 @@
 // the cells of zoom_max, and tile_feature_order orders a tile's cells by
 // properties. Points are held column by column and tiled zoom by zoom in
 // one pass each over the points sorted by cell, one tile in memory at a
-// time. single_point_properties (BigQuery) is refused: MIN(column) gives a
-// one-point cell's value.
+// time.
+//
+// single_point_properties ({"column": "Number" | "String" | "Boolean"}) are
+// source columns a cell's feature carries only when the cell holds exactly
+// one point, with that point's values, at every zoom and whatever the
+// placement; cells of several points leave them out (NULL), as CARTO's
+// BigQuery tiler documents and its PostgreSQL and Snowflake docs emulate
+// with CASE WHEN COUNT(*) <= 1. A name an aggregated property already has
+// is refused; tile_feature_order may name them; the metadata lists them
+// after the aggregated properties, with tilestats over the zoom_max cells
+// that carry them. Every point's values are held while the input is read
+// (numbers 8 bytes, booleans 1, text its bytes plus 8); sorting then keeps
+// only those of the points alone in their finest cell, the only ones a
+// tile can carry.
 //
 // Not implemented (refused by name when given): per-feature zoom columns
 // (zoom_min_column, zoom_max_column), drop_duplicates and BigQuery's

@@ -46,6 +46,14 @@ type aggregationJSON struct {
 	Placement  Placement     `json:"placement"`
 	Points     int64         `json:"points"`
 	Formulas   []formulaJSON `json:"properties"`
+	// SinglePoint are the single_point_properties, carried by the cells
+	// of one point only.
+	SinglePoint []propertyJSON `json:"single_point_properties,omitempty"`
+}
+
+type propertyJSON struct {
+	Name string       `json:"name"`
+	Type PropertyType `json:"type"`
 }
 
 type formulaJSON struct {

@@ -123,8 +123,8 @@ var unsupportedKeys = map[string]string{
 	"max_tile_vertices":      "Snowflake/Redshift only; use max_tile_size_kb",
 	"aggregation_resolution": "it belongs to CALL carto.CREATE_POINT_AGGREGATION_TILESET, which aggregates points into cells",
 	"aggregation_placement":  "it belongs to CALL carto.CREATE_POINT_AGGREGATION_TILESET, which aggregates points into cells",
-	"single_point_properties": "not implemented on the local warehouse; add a property with the formula " +
-		"MIN(column) (with COUNT(*) = 1 the cell holds one point, and MIN is its value)",
+	"single_point_properties": "it belongs to CALL carto.CREATE_POINT_AGGREGATION_TILESET (a cell's properties when it holds one point); " +
+		"in a simple tileset every feature carries options.properties",
 }
 
 func defaults() Options {
@@ -154,7 +154,7 @@ func ParseSimpleOptions(raw string) (Options, error) {
 		v := fields[k]
 		switch k {
 		case "properties":
-			o.Properties, err = decodeProperties(v)
+			o.Properties, err = decodeProperties(k, v)
 		case "tile_buffer":
 			err = decodeInt(k, v, 0, 4096, &o.TileBuffer)
 		case "tile_feature_order":
@@ -356,11 +356,12 @@ func decodeStrategy(v json.RawMessage, dst *Strategy) error {
 	return errorf("options.max_tile_size_strategy must be %q, %q or %q, got %s", ThrowError, ReturnNull, DropFraction, v)
 }
 
-// decodeProperties reads {"column": "Number"|"String"|"Boolean", ...}; the
-// properties are kept in the order the JSON lists them.
-func decodeProperties(v json.RawMessage) ([]Property, error) {
+// decodeProperties reads option key's {"column": "Number"|"String"|"Boolean", ...}
+// (properties, or single_point_properties); the properties are kept in the
+// order the JSON lists them.
+func decodeProperties(key string, v json.RawMessage) ([]Property, error) {
 	dec := json.NewDecoder(bytes.NewReader(v))
-	bad := errorf(`options.properties must be an object of column names to types, like {"name": "String", "revenue": "Number", "open": "Boolean"}; got %s`, v)
+	bad := errorf(`options.%s must be an object of column names to types, like {"name": "String", "revenue": "Number", "open": "Boolean"}; got %s`, key, v)
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return nil, bad
 	}
@@ -377,10 +378,10 @@ func decodeProperties(v json.RawMessage) ([]Property, error) {
 		}
 		pt, ok := parseType(typ)
 		if !ok {
-			return nil, errorf("options.properties.%s has type %q; use \"Number\", \"String\" or \"Boolean\"", name, typ)
+			return nil, errorf("options.%s.%s has type %q; use \"Number\", \"String\" or \"Boolean\"", key, name, typ)
 		}
 		if slices.ContainsFunc(props, func(p Property) bool { return p.Name == name }) {
-			return nil, errorf("options.properties lists %q twice", name)
+			return nil, errorf("options.%s lists %q twice", key, name)
 		}
 		props = append(props, Property{Name: name, Type: pt})
 	}

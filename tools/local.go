@@ -27,7 +27,7 @@ var cartoOnlyLines = []string{
 	"- Pass values in parameters instead of splicing them into SQL.",
 }
 
-const localJobsLine = `- Jobs run inside this server, in its warehouse: they are cancelled when the server stops. Tilesets work as on CARTO: submit_job with CALL carto.CREATE_TILESET('(SELECT name, geom FROM demo.cities)', 'demo.cities_tiles', NULL), carto.CREATE_SIMPLE_TILESET, or carto.CREATE_POINT_AGGREGATION_TILESET (points aggregated into cells per zoom, with COUNT, SUM, AVG, MIN and MAX properties).`
+const localJobsLine = `- Jobs run inside this server, in its warehouse: they are cancelled when the server stops. Tilesets work as on CARTO: submit_job with CALL carto.CREATE_TILESET('(SELECT name, geom FROM demo.cities)', 'demo.cities_tiles', NULL), carto.CREATE_SIMPLE_TILESET, or carto.CREATE_POINT_AGGREGATION_TILESET (points aggregated into cells per zoom, with COUNT, SUM, AVG, MIN and MAX properties, and single_point_properties such as {"name": "String"} that cells of one point carry).`
 
 // instructions is what the server tells the model at initialization.
 func (d *Deps) instructions() string {
