@@ -93,20 +93,38 @@ func BenchmarkZoomScaling(b *testing.B) {
 // BenchmarkPointAggregation: 100,000 clustered points (1,000,000 with
 // TILER_BENCH_1M=1) aggregated into cells with COUNT and SUM, zoom 0-12.
 func BenchmarkPointAggregation(b *testing.B) {
+	benchAggregation(b, `{"zoom_max": 12, "aggregation_resolution": 6, "properties": {
+		"n": {"formula": "COUNT(*)", "type": "Number"}, "s": {"formula": "SUM(v)", "type": "Number"}}}`,
+		func(i int) []any { return []any{float64(i % 100)} })
+}
+
+// BenchmarkPointAggregationSinglePoint: the same points with COUNT(*) and
+// two single_point_properties, a text (about 11 bytes) and a number per
+// point. read-heap-MiB is the heap once every point is added (every value
+// kept: which points are alone is known only then); peak-heap-MiB, while
+// tiling, holds only the lone points' values.
+func BenchmarkPointAggregationSinglePoint(b *testing.B) {
+	benchAggregation(b, `{"zoom_max": 12, "aggregation_resolution": 6, "properties": {
+		"n": {"formula": "COUNT(*)", "type": "Number"}}, "single_point_properties": {"name": "String", "id": "Number"}}`,
+		func(i int) []any { return []any{fmt.Sprintf("store %06d", i), int64(i)} })
+}
+
+// benchAggregation adds n clustered points with values(i) and tiles them,
+// sampling the live heap after reading and every 256 tiles.
+func benchAggregation(b *testing.B, options string, values func(i int) []any) {
 	sizes := []int{100_000}
 	if os.Getenv("TILER_BENCH_1M") != "" {
 		sizes = append(sizes, 1_000_000)
 	}
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("n=%d/z0-12", n), func(b *testing.B) {
-			o, err := ParsePointAggregationOptions(`{"zoom_max": 12, "aggregation_resolution": 6, "properties": {
-				"n": {"formula": "COUNT(*)", "type": "Number"}, "s": {"formula": "SUM(v)", "type": "Number"}}}`)
+			o, err := ParsePointAggregationOptions(options)
 			if err != nil {
 				b.Fatal(err)
 			}
 			sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 			var tiles int64
-			var peak uint64
+			var peak, read uint64
 			for range b.N {
 				a := NewPointAggregator(o)
 				rng := rand.New(rand.NewPCG(7, 11))
@@ -115,10 +133,12 @@ func BenchmarkPointAggregation(b *testing.B) {
 					crng := rand.New(rand.NewPCG(uint64(c), 1))
 					p := orb.Point{crng.Float64()*300 - 150 + rng.NormFloat64()*2, crng.Float64()*120 - 60 + rng.NormFloat64()*2}
 					p[0], p[1] = max(-180, min(180, p[0])), max(-85, min(85, p[1]))
-					if err := a.Add(int64(i), p, []any{float64(i % 100)}); err != nil {
+					if err := a.Add(int64(i), p, values(i)); err != nil {
 						b.Fatal(err)
 					}
 				}
+				metrics.Read(sample)
+				read = max(read, sample[0].Value.Uint64())
 				_, err := a.Tile(context.Background(), o, func(Tile) error {
 					if tiles++; tiles%256 == 0 {
 						metrics.Read(sample)
@@ -133,6 +153,7 @@ func BenchmarkPointAggregation(b *testing.B) {
 			b.ReportMetric(float64(tiles)/float64(b.N), "tiles/op")
 			b.ReportMetric(float64(tiles)/b.Elapsed().Seconds(), "tiles/s")
 			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+			b.ReportMetric(float64(read)/(1<<20), "read-heap-MiB")
 		})
 	}
 }
