@@ -444,6 +444,9 @@ func (a *PointAggregator) finish(c *cellAcc, stats bool) {
 		c.properties[p] = v
 		if stats {
 			a.stats[p].add(prop.Type, v)
+			if prop.Type == Number {
+				a.stats[p].nums = append(a.stats[p].nums, f)
+			}
 		}
 	}
 	// single_point_properties: only a cell of one point carries them
@@ -592,7 +595,7 @@ func (a *PointAggregator) Metadata(o Options, res *Result) []byte {
 	if a.agg.Placement == CellPolygon {
 		geomType = "Polygon"
 	}
-	m.setLayer(geomType, a.cellsAtZoomMax, props, a.stats)
+	m.setLayer(geomType, a.cellsAtZoomMax, props, a.stats, !o.NoTilestats)
 	m.Aggregation = &aggregationJSON{
 		Type: "quadkey", Resolution: a.agg.Resolution, Placement: a.agg.Placement, Points: int64(len(a.codes)),
 	}

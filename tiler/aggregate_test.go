@@ -235,6 +235,7 @@ func TestPointAggregationMetadataAndOrder(t *testing.T) {
 	total := layer["attributes"].([]any)[0].(map[string]any)
 	assert.EqualValues(t, 10, total["sum"])
 	assert.EqualValues(t, 9, total["max"])
+	assert.Equal(t, []any{1.0, 1.0}, total["quantiles"].(map[string]any)["3"], "the quantiles of the cells of zoom_max: 1, 9")
 	agg := meta["aggregation"].(map[string]any)
 	assert.EqualValues(t, 1, agg["resolution"])
 	assert.EqualValues(t, 10, agg["points"])

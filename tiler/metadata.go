@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 
@@ -84,14 +85,18 @@ type layerStats struct {
 }
 
 type attributeJSON struct {
-	Attribute  string         `json:"attribute"`
-	Type       PropertyType   `json:"type"`
-	Count      int64          `json:"count"`
-	Min        *float64       `json:"min,omitempty"`
-	Max        *float64       `json:"max,omitempty"`
-	Sum        *float64       `json:"sum,omitempty"`
-	Avg        *float64       `json:"avg,omitempty"`
-	Categories []categoryJSON `json:"categories,omitempty"`
+	Attribute string       `json:"attribute"`
+	Type      PropertyType `json:"type"`
+	Count     int64        `json:"count"`
+	Min       *float64     `json:"min,omitempty"`
+	Max       *float64     `json:"max,omitempty"`
+	Sum       *float64     `json:"sum,omitempty"`
+	Avg       *float64     `json:"avg,omitempty"`
+	// Quantiles are, per number of buckets n (as text: a JSON key), the
+	// n-1 breaks between them, CARTO's form: for 3 buckets [b1, b2] puts a
+	// third of the values in [min, b1], a third in (b1, b2], the rest above.
+	Quantiles  map[string][]float64 `json:"quantiles,omitempty"`
+	Categories []categoryJSON       `json:"categories,omitempty"`
 }
 
 type categoryJSON struct {
@@ -103,10 +108,23 @@ type categoryJSON struct {
 // the tilestats list.
 const maxCategoriesReported = 100
 
+// The tilestats of a Number property hold its quantiles for 3 to
+// maxQuantileBuckets buckets, so a map can colour it in classes that do not
+// depend on the tiles in view.
+const maxQuantileBuckets = 10
+
 // Metadata is the tileset's metadata JSON, for its z = -1 row.
 func (s *Source) Metadata(o Options, res *Result) []byte {
 	m := newMetadata(o, res, s.bound, s.hasBound)
-	m.setLayer(s.geometryType(), int64(len(s.feats)), s.props, s.stats)
+	// The quantiles read the values from the columns, which hold them
+	// already, rather than from a second copy kept while adding.
+	stats := slices.Clone(s.stats)
+	for i, p := range s.props {
+		if p.Type == Number {
+			stats[i].nums = slices.DeleteFunc(slices.Clone(s.cols[i].nums), math.IsNaN)
+		}
+	}
+	m.setLayer(s.geometryType(), int64(len(s.feats)), s.props, stats, !o.NoTilestats)
 	out, _ := json.Marshal(m) // plain data: cannot fail
 	return out
 }
@@ -149,14 +167,18 @@ func newMetadata(o Options, res *Result, b orb.Bound, hasBound bool) metadataJSO
 }
 
 // setLayer sets the one layer's vector_layers entry and tilestats: count
-// features of geomType with props (stats aligned with them).
-func (m *metadataJSON) setLayer(geomType string, count int64, props []Property, stats []attrStats) {
+// features of geomType with props (stats aligned with them, left out
+// unless withStats).
+func (m *metadataJSON) setLayer(geomType string, count int64, props []Property, stats []attrStats, withStats bool) {
 	fields := map[string]string{}
-	ls := layerStats{Layer: LayerName, Count: count, Geometry: geomType, AttributeCount: len(props)}
+	ls := layerStats{Layer: LayerName, Count: count, Geometry: geomType}
 	for i, p := range props {
 		fields[p.Name] = string(p.Type)
-		ls.Attributes = append(ls.Attributes, stats[i].json(p))
+		if withStats {
+			ls.Attributes = append(ls.Attributes, stats[i].json(p))
+		}
 	}
+	ls.AttributeCount = len(ls.Attributes)
 	ls.Attributes = slices.Clip(ls.Attributes)
 	if ls.Attributes == nil {
 		ls.Attributes = []attributeJSON{}
@@ -182,6 +204,7 @@ func (a *attrStats) json(p Property) attributeJSON {
 		if a.count > 0 {
 			avg := a.sum / float64(a.count)
 			out.Min, out.Max, out.Sum, out.Avg = &a.min, &a.max, &a.sum, &avg
+			out.Quantiles = quantiles(a.nums)
 		}
 		return out
 	}
@@ -193,6 +216,25 @@ func (a *attrStats) json(p Property) attributeJSON {
 	})
 	if len(out.Categories) > maxCategoriesReported {
 		out.Categories = out.Categories[:maxCategoriesReported]
+	}
+	return out
+}
+
+// quantiles are the breaks of nums (unsorted, sorted in place) for 3 to
+// maxQuantileBuckets buckets: for n buckets, break k (1..n-1) is the value
+// at rank (len-1)*k/n, the rule view_map's classes use for query results.
+func quantiles(nums []float64) map[string][]float64 {
+	if len(nums) == 0 {
+		return nil
+	}
+	slices.Sort(nums)
+	out := make(map[string][]float64, maxQuantileBuckets-2)
+	for n := 3; n <= maxQuantileBuckets; n++ {
+		breaks := make([]float64, n-1)
+		for k := 1; k < n; k++ {
+			breaks[k-1] = nums[(len(nums)-1)*k/n]
+		}
+		out[strconv.Itoa(n)] = breaks
 	}
 	return out
 }

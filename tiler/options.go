@@ -80,6 +80,9 @@ type Options struct {
 	MaxTileFeatures  int
 	Strategy         Strategy
 	TileFeatureOrder string
+	// NoTilestats leaves the properties' statistics out of the metadata
+	// (target_tilestats false): the layer's count stays.
+	NoTilestats bool
 
 	// Aggregation is set for a point aggregation tileset
 	// (CREATE_POINT_AGGREGATION_TILESET); Properties is then empty.
@@ -203,6 +206,7 @@ func decodeSharedOption(k string, v json.RawMessage, o *Options) error {
 		if json.Unmarshal(v, &b) != nil {
 			return errorf("options.target_tilestats must be true or false")
 		}
+		o.NoTilestats = !b
 	}
 	return nil
 }

@@ -115,6 +115,9 @@ type attrStats struct {
 	count         int64
 	min, max, sum float64
 	cats          map[string]int64
+	// nums are a Number property's values, for the quantiles; filled only
+	// where the values are not kept anyway (see Source.Metadata).
+	nums []float64
 }
 
 // maxCategories bounds the distinct values counted per String/Boolean

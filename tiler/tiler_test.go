@@ -349,8 +349,54 @@ func TestMetadata(t *testing.T) {
 	attrs := layer["attributes"].([]any)
 	assert.Equal(t, map[string]any{"attribute": "kind", "type": "String", "count": float64(3),
 		"categories": []any{map[string]any{"category": "a", "frequency": float64(2)}, map[string]any{"category": "b", "frequency": float64(1)}}}, attrs[0])
+	n := attrs[1].(map[string]any)
+	quantiles := n["quantiles"].(map[string]any)
+	delete(n, "quantiles")
 	assert.Equal(t, map[string]any{"attribute": "n", "type": "Number", "count": float64(2),
-		"min": float64(1), "max": float64(3), "sum": float64(4), "avg": float64(2)}, attrs[1])
+		"min": float64(1), "max": float64(3), "sum": float64(4), "avg": float64(2)}, n)
+	assert.Len(t, quantiles, 8, "3 to 10 buckets")
+	assert.Equal(t, []any{float64(1), float64(1)}, quantiles["3"], "two values: every break below the larger")
+}
+
+// TestMetadataQuantiles: a Number property's tilestats hold its quantile
+// breaks for 3 to 10 buckets, in CARTO's form (n-1 breaks for n buckets),
+// over the non-NULL values.
+func TestMetadataQuantiles(t *testing.T) {
+	o := mustOptions(t, `{"zoom_min": 0, "zoom_max": 0, "properties": {"n": "Number"}}`)
+	src := NewSource(o.Properties)
+	for i := range 101 { // 100 down to 0, and a NULL
+		var v any = int64(100 - i)
+		require.NoError(t, src.Add(int64(i), orb.Point{float64(i), 0}, []any{v}))
+	}
+	require.NoError(t, src.Add(101, orb.Point{0, 1}, []any{nil}))
+	res, _ := tileAll(t, src, o)
+	var m struct {
+		Tilestats struct {
+			Layers []struct {
+				Attributes []struct {
+					Count     int                  `json:"count"`
+					Quantiles map[string][]float64 `json:"quantiles"`
+				} `json:"attributes"`
+			} `json:"layers"`
+		} `json:"tilestats"`
+	}
+	require.NoError(t, jsonUnmarshal(src.Metadata(o, res), &m))
+	a := m.Tilestats.Layers[0].Attributes[0]
+	assert.Equal(t, 101, a.Count)
+	assert.Equal(t, []float64{20, 40, 60, 80}, a.Quantiles["5"])
+	assert.Equal(t, []float64{25, 50, 75}, a.Quantiles["4"])
+	assert.Len(t, a.Quantiles["10"], 9)
+	assert.NotContains(t, a.Quantiles, "2")
+	assert.NotContains(t, a.Quantiles, "11")
+
+	// target_tilestats false: the layer's count, no per-property stats.
+	o = mustOptions(t, `{"zoom_min": 0, "zoom_max": 0, "properties": {"n": "Number"}, "target_tilestats": false}`)
+	var bare map[string]any
+	require.NoError(t, jsonUnmarshal(src.Metadata(o, res), &bare))
+	layer := bare["tilestats"].(map[string]any)["layers"].([]any)[0].(map[string]any)
+	assert.EqualValues(t, 102, layer["count"])
+	assert.Empty(t, layer["attributes"])
+	assert.EqualValues(t, 0, layer["attributeCount"])
 }
 
 func TestDecodeGeometry(t *testing.T) {
