@@ -69,7 +69,7 @@ func (c *canvas) caption(text string) {
 }
 
 // ascii replaces what the bitmap font lacks.
-var ascii = strings.NewReplacer("–", "-", "—", "-", "…", "...", "·", "-", "\u2019", "'")
+var ascii = strings.NewReplacer("≤", "<=", "–", "-", "—", "-", "…", "...", "·", "-", "\u2019", "'")
 
 // text draws s with its top-left corner at x, y.
 func (c *canvas) text(x, y int, s string) {

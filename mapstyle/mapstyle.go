@@ -59,6 +59,21 @@ type Style struct {
 	Legend      []Entry `json:"legend,omitempty"`
 	// Classes[i] indexes Legend for feature i (empty for Single).
 	Classes []int `json:"classes,omitempty"`
+
+	// ByValue says the features are classed by their value of ColorBy
+	// with the rules below (see FromStats), not by Classes: a tileset's
+	// features arrive with its tiles, after the style. Numeric: a value
+	// goes to the first class k with value <= Breaks[k], else to the last
+	// (len(Breaks)). Categorical: Categories[k] is Legend[k]'s value, and
+	// any other value goes to Other. A missing value goes to NoValue; a
+	// feature with no class is drawn in the "no value" grey.
+	ByValue    bool      `json:"by_value,omitempty"`
+	Breaks     []float64 `json:"breaks,omitempty"`
+	Categories []string  `json:"categories,omitempty"`
+	Other      *int      `json:"other,omitempty"`
+	NoValue    *int      `json:"no_value,omitempty"`
+	// Method says how numbers were classed by stats.
+	Method string `json:"method,omitempty"`
 }
 
 // New styles fc. colorBy and labelColumn name feature properties ("" for
@@ -103,7 +118,10 @@ func (s *Style) ColorOf(i int) color.RGBA {
 	if s.Kind == Single || i >= len(s.Classes) {
 		return Parse(s.Color)
 	}
-	return Parse(s.Legend[s.Classes[i]].Color)
+	if c := s.Classes[i]; c >= 0 && c < len(s.Legend) {
+		return Parse(s.Legend[c].Color)
+	}
+	return Parse(noValueColor)
 }
 
 func (s *Style) numeric(numbers []float64, isNum []bool) {

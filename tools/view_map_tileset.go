@@ -17,6 +17,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/carto-mcp/carto-mcp/client"
+	"github.com/carto-mcp/carto-mcp/discovery"
 	"github.com/carto-mcp/carto-mcp/mappng"
 	"github.com/carto-mcp/carto-mcp/mapstyle"
 	"github.com/carto-mcp/carto-mcp/mapview"
@@ -66,14 +67,6 @@ type tileLayer struct {
 	MaxZoom      *int              `json:"maxzoom,omitempty"`
 }
 
-type tileStats struct {
-	Layers []struct {
-		Layer    string `json:"layer"`
-		Count    int    `json:"count"`
-		Geometry string `json:"geometry"`
-	} `json:"layers"`
-}
-
 // tilesetConflicts names the first of view_map's arguments for rows that
 // was given with a tileset, where it means nothing (the tileset's features
 // and properties are fixed in its tiles).
@@ -81,10 +74,6 @@ func tilesetConflicts(in ViewMapInput) string {
 	switch {
 	case strings.TrimSpace(in.GeometryColumn) != "":
 		return "geometry_column"
-	case strings.TrimSpace(in.ColorBy) != "":
-		return "color_by"
-	case strings.TrimSpace(in.LabelColumn) != "":
-		return "label_column"
 	case len(in.Parameters) > 0 && string(in.Parameters) != "null":
 		return "parameters"
 	case in.Limit != 0 && in.Limit != mapMaxFeatures: // a client may send the default
@@ -98,6 +87,12 @@ func (d *Deps) viewTileset(ctx context.Context, in ViewMapInput, image bool, inf
 	if arg := tilesetConflicts(in); arg != "" {
 		return nil, badArgument("`%s` does not apply to a tileset: its features and properties are fixed when the tileset is made. "+
 			"Drop %s, or map the source table with sql instead.", arg, arg)
+	}
+	if strings.TrimSpace(in.LabelColumn) != "" {
+		// Tiles are drawn one by one: a label would be cut at tile edges
+		// and repeated in each tile's buffer.
+		return nil, badArgument("`label_column` is not supported with a tileset: its features are drawn tile by tile, where labels would be cut at tile edges. " +
+			"Drop label_column (clicking a feature on the map shows its properties), or map the source table with sql and label_column.")
 	}
 	c := d.carto(ctx)
 	conn := strings.TrimSpace(in.Connection)
@@ -150,10 +145,7 @@ func (d *Deps) viewTileset(ctx context.Context, in ViewMapInput, image bool, inf
 	if meta.Layers == nil {
 		meta.Layers = []tileLayer{}
 	}
-	var stats tileStats
-	if len(tj.Tilestats) > 0 {
-		_ = json.Unmarshal(tj.Tilestats, &stats) // optional: without it the counts stay unknown
-	}
+	stats := tilesetmap.ParseTilestats(tj.Tilestats) // optional: without it the counts stay unknown
 
 	out := ViewMapOutput{Connection: conn, GeometryFormat: "mvt", GeometryTypes: map[string]int{}, Columns: []string{}, Image: image,
 		BBox: meta.Bounds}
@@ -170,14 +162,21 @@ func (d *Deps) viewTileset(ctx context.Context, in ViewMapInput, image bool, inf
 	}
 	sort.Strings(out.Columns)
 	for _, l := range stats.Layers {
-		out.FeatureCount += l.Count
+		out.FeatureCount += int(l.Count)
 		if l.Geometry != "" {
-			out.GeometryTypes[l.Geometry] += l.Count
+			out.GeometryTypes[l.Geometry] += int(l.Count)
 		}
 	}
 	out.RowCount = out.FeatureCount
 	out.Tileset = view
-	style, _ := mapstyle.New(geojson.NewFeatureCollection(), "", "")
+	style, cerr := tilesetStyle(name, strings.TrimSpace(in.ColorBy), meta.Layers, out.Columns, stats)
+	if cerr != nil {
+		return nil, cerr
+	}
+	out.ColorBy = style.ColorBy
+	for _, e := range style.Legend {
+		out.Legend = append(out.Legend, LegendEntry(e))
+	}
 
 	res := &mcp.CallToolResult{}
 	res.Meta = mcp.NewMetaFromMap(map[string]any{mapview.TilesetKey: meta, mapview.StyleKey: style})
@@ -197,7 +196,7 @@ func (d *Deps) viewTileset(ctx context.Context, in ViewMapInput, image bool, inf
 		return nil, &callError{kind: "internal", text: "carto-mcp could not encode the result: " + err.Error()}
 	}
 	res.StructuredContent = json.RawMessage(b)
-	res.Content = []mcp.Content{mcp.NewTextContent(tilesetText(out, meta, stats))}
+	res.Content = []mcp.Content{mcp.NewTextContent(tilesetText(out, meta, style))}
 	if picture != nil {
 		res.Content = append(res.Content, mcp.NewImageContent(base64.StdEncoding.EncodeToString(picture), "image/png"))
 		info.attrs = append(info.attrs, slog.Int("png_bytes", len(picture)), slog.Int("picture_tiles", view.PictureTiles))
@@ -248,7 +247,7 @@ func (d *Deps) tilesetPicture(ctx context.Context, c *client.Client, conn, name 
 	if len(fc.Features) == 0 {
 		return nil, fmt.Sprintf("No picture: the tileset's %d tiles at zoom %d hold no features.", len(tiles), z), nil
 	}
-	png, err := mappng.Render(fc, style, mappng.Options{Width: pictureWidth, Height: pictureHeight, Caption: caption})
+	png, err := mappng.Render(fc, style.For(fc), mappng.Options{Width: pictureWidth, Height: pictureHeight, Caption: caption})
 	if err != nil {
 		return nil, "", err
 	}
@@ -256,7 +255,7 @@ func (d *Deps) tilesetPicture(ctx context.Context, c *client.Client, conn, name 
 	return png, "", nil
 }
 
-func tilesetText(out ViewMapOutput, meta tilesetMeta, stats tileStats) string {
+func tilesetText(out ViewMapOutput, meta tilesetMeta, style *mapstyle.Style) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Tileset %s on connection %s", meta.Name, meta.Connection)
 	if out.FeatureCount > 0 {
@@ -288,6 +287,14 @@ func tilesetText(out ViewMapOutput, meta tilesetMeta, stats tileStats) string {
 		}
 		b.WriteString(".\n")
 	}
+	if out.ColorBy != "" {
+		var items []string
+		for _, e := range out.Legend {
+			items = append(items, e.Label+" "+e.Color)
+		}
+		fmt.Fprintf(&b, "Coloured by %s in %s from the tileset's tilestats (the same at every zoom and wherever the user pans): %s.\n",
+			out.ColorBy, classesName(style), strings.Join(items, "; "))
+	}
 	fmt.Fprintf(&b, "The interactive map opens at zoom %d and loads the tiles in view as the user pans and zooms.\n", out.Tileset.Zoom)
 	switch {
 	case out.Tileset.PictureTiles > 0:
@@ -296,4 +303,54 @@ func tilesetText(out ViewMapOutput, meta tilesetMeta, stats tileStats) string {
 		b.WriteString(out.Notice + "\n")
 	}
 	return b.String()
+}
+
+// tilesetStyle colours the tileset's features by property colorBy ("" for
+// one colour), with classes fixed from its tilestats before any tile loads.
+func tilesetStyle(name, colorBy string, layers []tileLayer, properties []string, stats tilesetmap.Tilestats) (*mapstyle.Style, *callError) {
+	if colorBy == "" {
+		style, _ := mapstyle.New(geojson.NewFeatureCollection(), "", "")
+		return style, nil
+	}
+	fieldType, found := "", false
+	for _, l := range layers {
+		if fieldType, found = l.Fields[colorBy]; found {
+			break
+		}
+	}
+	if !found {
+		if len(properties) == 0 {
+			return nil, badArgument("`color_by` %q is not a property of tileset %s: its vector_layers list no properties, so it can only be drawn in one colour. Drop color_by.", colorBy, name)
+		}
+		msg := fmt.Sprintf("`color_by` %q is not a property of tileset %s; its properties are %s.", colorBy, name, strings.Join(properties, ", "))
+		if near := discovery.Suggest(colorBy, properties, 3); len(near) > 0 {
+			msg += " Did you mean " + quoteNames(near) + "?"
+		}
+		return nil, badArgument("%s", msg)
+	}
+	rebuild := "The colours must be fixed before any tile loads, so that they do not change as the user pans. " +
+		"Recreate the tileset with tilestats (CREATE_SIMPLE_TILESET / CREATE_POINT_AGGREGATION_TILESET option \"target_tilestats\": true, the default), " +
+		"drop color_by, or map the source table with sql and color_by."
+	attr, features, ok := stats.Attribute(colorBy)
+	if !ok {
+		return nil, &callError{kind: "no_tilestats", text: fmt.Sprintf("Tileset %s's metadata has no tilestats for property %s, so view_map cannot class its values. %s", name, colorBy, rebuild)}
+	}
+	style, err := mapstyle.FromStats(attr.Style(strings.EqualFold(fieldType, "Number"), features))
+	if err != nil {
+		return nil, &callError{kind: "no_tilestats", text: fmt.Sprintf("Tileset %s's tilestats cannot class property %s: %v. %s", name, colorBy, err, rebuild)}
+	}
+	return style, nil
+}
+
+// classesName says how the style's classes were made, for the text.
+func classesName(s *mapstyle.Style) string {
+	switch {
+	case s.Kind == mapstyle.Categorical:
+		return "categories by frequency"
+	case s.Method == mapstyle.MethodQuantiles:
+		return "quantile classes"
+	case s.Method == mapstyle.MethodEqualInterval:
+		return "equal-interval classes between min and max (the tilestats have no quantiles)"
+	}
+	return "classes"
 }

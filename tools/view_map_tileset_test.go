@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"image"
 	"image/color"
 	"image/png"
 	"os"
@@ -162,8 +163,26 @@ func TestViewMapTilesetErrors(t *testing.T) {
 	assert.Contains(t, text, "pass sql")
 	text = e.failed(e.call(tools.ToolViewMap, map[string]any{"tileset": "err_tiles", "zoom": 5}))
 	assert.Contains(t, text, "`zoom` 5 is outside tileset err_tiles's zoom levels 0..2")
-	text = e.failed(e.call(tools.ToolViewMap, map[string]any{"tileset": "err_tiles", "color_by": "name"}))
-	assert.Contains(t, text, "`color_by` does not apply to a tileset")
+	text = e.failed(e.call(tools.ToolViewMap, map[string]any{"tileset": "err_tiles", "geometry_column": "geom"}))
+	assert.Contains(t, text, "`geometry_column` does not apply to a tileset")
+	text = e.failed(e.call(tools.ToolViewMap, map[string]any{"tileset": "err_tiles", "color_by": "nmae"}))
+	assert.Contains(t, text, "`color_by` \"nmae\" is not a property of tileset err_tiles; its properties are id, name. Did you mean \"name\"?")
+	text = e.failed(e.call(tools.ToolViewMap, map[string]any{"tileset": "err_tiles", "label_column": "name"}))
+	assert.Contains(t, text, "`label_column` is not supported with a tileset")
+	assert.Contains(t, text, "clicking a feature on the map shows its properties")
+
+	// A tileset made without tilestats cannot fix its classes up front:
+	// the error says how to remake it.
+	var job tools.SubmitJobOutput
+	e.ok(e.call(tools.ToolSubmitJob, map[string]any{"wait_seconds": 50, "sql": `CALL carto.CREATE_SIMPLE_TILESET('err_tiles_src', 'bare_tiles',
+		'{"zoom_max": 1, "properties": {"id": "Number"}, "target_tilestats": false}')`}), &job)
+	require.Equal(t, "success", job.Status, "%+v", job.Error)
+	text = e.failed(e.call(tools.ToolViewMap, map[string]any{"tileset": "bare_tiles", "color_by": "id"}))
+	assert.Contains(t, text, "Tileset bare_tiles's metadata has no tilestats for property id")
+	assert.Contains(t, text, `"target_tilestats": true`)
+	var out tools.ViewMapOutput
+	e.ok(e.call(tools.ToolViewMap, map[string]any{"tileset": "bare_tiles", "image": "never"}), &out)
+	assert.Equal(t, 57, out.FeatureCount, "without color_by it shows in one colour")
 	text = e.failed(e.call(tools.ToolViewMap, map[string]any{"tileset": "err_tiles", "sql": "SELECT 1"}))
 	assert.Contains(t, text, "give exactly one of `sql`, `rows`, `geojson` or `tileset`")
 	text = e.failed(e.call(tools.ToolViewMap, map[string]any{"sql": "SELECT 'POINT (1 2)' AS geom", "zoom": 3}))
@@ -301,4 +320,222 @@ func forwardTo(e *env) func(context.Context, string, json.RawMessage) (json.RawM
 		}
 		return json.Marshal(r)
 	}
+}
+
+// makeStyledTilesets makes two tilesets of the test grid's 56 points on
+// --local: prefix_kinds (CREATE_SIMPLE_TILESET) with a text property kind,
+// shop, school or park by turns, and prefix_counts
+// (CREATE_POINT_AGGREGATION_TILESET, zoom 0 to 2) whose cells count the
+// points at each grid place: point j stands there j%5+1 times, and the
+// cells of zooms 1 and 2 hold one place each. gridCount and gridKind give
+// those values.
+func makeStyledTilesets(t *testing.T, e *env, prefix string) {
+	t.Helper()
+	var job tools.SubmitJobOutput
+	for _, sql := range []string{
+		`CREATE TABLE ` + prefix + `_src AS
+		SELECT j AS id, ['shop', 'school', 'park'][j % 3 + 1] AS kind, format('POINT ({} {})', (j % 14) * 20 - 120, (j // 14) * 30 - 30) AS geom
+		FROM range(56) t(j), range(5) r(c) WHERE c <= j % 5`,
+		`CALL carto.CREATE_SIMPLE_TILESET('` + prefix + `_src', '` + prefix + `_kinds', '{"zoom_max": 2, "properties": {"kind": "String"}}')`,
+		`CALL carto.CREATE_POINT_AGGREGATION_TILESET('` + prefix + `_src', '` + prefix + `_counts', '{"zoom_max": 2, "aggregation_resolution": 4,
+			"aggregation_placement": "features-centroid", "properties": {"count": {"formula": "COUNT(*)", "type": "Number"}}}')`,
+	} {
+		e.ok(e.call(tools.ToolSubmitJob, map[string]any{"wait_seconds": 50, "sql": sql}), &job)
+		require.Equal(t, "success", job.Status, "%+v", job.Error)
+	}
+}
+
+func gridCount(j int) float64 { return float64(j%5 + 1) }
+func gridKind(j int) string   { return []string{"shop", "school", "park"}[j%3] }
+
+var gridBound = orb.Bound{Min: orb.Point{-120, -30}, Max: orb.Point{140, 60}}
+
+// styleOf reads the style a view_map result carries for the view.
+func styleOf(t *testing.T, res *mcp.CallToolResult) *mapstyle.Style {
+	t.Helper()
+	require.NotNil(t, res.Meta)
+	b, err := json.Marshal(res.Meta.AdditionalFields[mapview.StyleKey])
+	require.NoError(t, err)
+	var s mapstyle.Style
+	require.NoError(t, json.Unmarshal(b, &s))
+	return &s
+}
+
+// TestViewMapTilesetColorBy: color_by on a tileset classes its features by
+// the tileset's tilestats, known before any tile loads: quantile classes
+// of an aggregation tileset's count, the categories of a text property.
+// The legend is in the result and the text, and the PNG for hosts without
+// MCP Apps draws each point in its class's colour.
+func TestViewMapTilesetColorBy(t *testing.T) {
+	t.Parallel()
+	e := newLocalEnv(t, streamableHTTP, "")
+	makeStyledTilesets(t, e, "styled")
+
+	var out tools.ViewMapOutput
+	res, text := pictureCall(t, e, map[string]any{"tileset": "styled_counts", "color_by": "count", "image": "always"}, &out)
+	assert.Equal(t, "count", out.ColorBy)
+	// 56 cells at zoom_max with counts 1 (12 cells) and 2..5 (11 each):
+	// the quintile breaks are 1, 2, 3 and 4.
+	want := []tools.LegendEntry{{Label: "≤ 1", Color: "#f3e79b"}, {Label: "1 – 2", Color: "#fab27f"}, {Label: "2 – 3", Color: "#eb7f86"},
+		{Label: "3 – 4", Color: "#b95e9a"}, {Label: "> 4", Color: "#5c53a5"}}
+	assert.Equal(t, want, out.Legend)
+	assert.Contains(t, text, "Coloured by count in quantile classes from the tileset's tilestats (the same at every zoom and wherever the user pans): ≤ 1 #f3e79b; 1 – 2 #fab27f;")
+	style := styleOf(t, res)
+	assert.True(t, style.ByValue, "the view classes each feature by its value")
+	assert.Equal(t, []float64{1, 2, 3, 4}, style.Breaks)
+	assert.Nil(t, res.Meta.AdditionalFields[mapview.GeoJSONKey])
+
+	pic := pictureOf(t, res)
+	prj := mappng.Fit(gridBound, 640, 400)
+	checked := map[int]int{}
+	for j, p := range tilesetPoints {
+		px := prj.Point(p)
+		if px[0] < 150 && px[1] < 30 || underPictureLegend(px, len(out.Legend)) {
+			continue // under the caption or the legend
+		}
+		class := style.ClassOf(gridCount(j))
+		checked[class]++
+		assert.True(t, colourNear(pic, px, 1, mapstyle.Parse(out.Legend[class].Color), 30),
+			"point %d (count %v) at %v is drawn in its class's colour %s", j, gridCount(j), px, out.Legend[class].Color)
+	}
+	assert.Len(t, checked, 5, "points of every class are checked: %v", checked)
+
+	res, text = pictureCall(t, e, map[string]any{"tileset": "styled_kinds", "color_by": "kind", "image": "always"}, &out)
+	labels := []string{}
+	for _, l := range out.Legend {
+		labels = append(labels, l.Label)
+	}
+	assert.ElementsMatch(t, []string{"shop", "school", "park"}, labels, "every value, no other: the tilestats list them all")
+	assert.Contains(t, text, "Coloured by kind in categories by frequency from the tileset's tilestats")
+	style = styleOf(t, res)
+	pic = pictureOf(t, res)
+	checked = map[int]int{}
+	for j, p := range tilesetPoints {
+		px := prj.Point(p)
+		if px[0] < 150 && px[1] < 30 || underPictureLegend(px, len(out.Legend)) {
+			continue
+		}
+		class := style.ClassOf(gridKind(j))
+		require.GreaterOrEqual(t, class, 0)
+		checked[class]++
+		assert.True(t, colourNear(pic, px, 1, mapstyle.Parse(out.Legend[class].Color), 30),
+			"point %d (%s) at %v is drawn in %s", j, gridKind(j), px, out.Legend[class].Color)
+	}
+	assert.Len(t, checked, 3, "points of every kind are checked")
+}
+
+// underPictureLegend reports whether px may be under the 640x400
+// picture's legend of n entries (a title and a line per entry, 16 pixels
+// each), in either bottom corner.
+func underPictureLegend(px orb.Point, n int) bool {
+	top := 400.0 - 8 - float64((n+1)*16+8) - 6
+	return px[1] > top && (px[0] < 180 || px[0] > 640-180)
+}
+
+// pictureCall calls view_map with args, which must succeed with a text and
+// a picture, and reads its structured output into out.
+func pictureCall(t *testing.T, e *env, args map[string]any, out *tools.ViewMapOutput) (*mcp.CallToolResult, string) {
+	t.Helper()
+	res := e.call(tools.ToolViewMap, args)
+	require.False(t, res.IsError, "%v", res.Content)
+	require.NoError(t, json.Unmarshal(res.RawStructuredContent, out))
+	require.NotEmpty(t, res.Content)
+	text, ok := res.Content[0].(mcp.TextContent)
+	require.True(t, ok)
+	return res, text.Text
+}
+
+// pictureOf decodes the PNG of a view_map result.
+func pictureOf(t *testing.T, res *mcp.CallToolResult) image.Image {
+	t.Helper()
+	require.Len(t, res.Content, 2, "a text and a picture")
+	img, ok := res.Content[1].(mcp.ImageContent)
+	require.True(t, ok)
+	data, err := base64.StdEncoding.DecodeString(img.Data)
+	require.NoError(t, err)
+	pic, err := png.Decode(bytes.NewReader(data))
+	require.NoError(t, err)
+	return pic
+}
+
+// TestViewMapTilesetColorByInBrowser: the view draws each tileset feature,
+// as its tiles arrive through the host from a real --local session, in the
+// colour the legend it shows gives the feature's class: a number
+// (aggregation counts in quantile classes) and a text property.
+func TestViewMapTilesetColorByInBrowser(t *testing.T) {
+	t.Parallel()
+	browser := browserOrSkip(t)
+	e := newLocalEnv(t, streamableHTTP, "")
+	makeStyledTilesets(t, e, "shown")
+	for _, c := range []struct {
+		tileset, colorBy string
+		value            func(j int) any
+		classes          int
+		features         int
+	}{
+		// 56 cells; 166 points (12 places once, 11 each 2 to 5 times).
+		{"shown_counts", "count", func(j int) any { return gridCount(j) }, 5, 56},
+		{"shown_kinds", "kind", func(j int) any { return gridKind(j) }, 3, 166},
+	} {
+		args := map[string]any{"tileset": c.tileset, "color_by": c.colorBy, "image": "never"}
+		dir := t.TempDir()
+		got := showTilesetInBrowser(t, e, args, viewtest.Options{Browser: browser, Dir: dir, CallTool: forwardTo(e)})
+		shot := filepath.Join(dir, "view_map_"+c.colorBy+".png")
+		require.NoError(t, os.WriteFile(shot, got.Screenshot, 0o644))
+		t.Logf("screenshot: %s", shot)
+		if d := os.Getenv("VIEW_MAP_TILESET_STYLE_SCREENSHOTS"); d != "" {
+			require.NoError(t, os.WriteFile(filepath.Join(d, filepath.Base(shot)), got.Screenshot, 0o644))
+		}
+		require.Zero(t, got.Rendered.TileErrors)
+		require.Positive(t, got.Rendered.Tiles)
+		assert.Equal(t, c.features, got.Rendered.Features, "every feature drawn and counted once")
+
+		// The legend the view shows is the server's.
+		res := e.call(tools.ToolViewMap, args)
+		style := styleOf(t, res)
+		legend := got.Rendered.Legend
+		require.Len(t, legend, len(style.Legend), "%s: the legend drawn: %+v", c.colorBy, legend)
+		shown := make([]color.RGBA, len(legend))
+		for i, l := range legend {
+			assert.Equal(t, style.Legend[i].Label, l.Label)
+			rgba, ok := l.RGBA()
+			require.True(t, ok, "swatch colour %q", l.Color)
+			assert.Equal(t, mapstyle.Parse(style.Legend[i].Color), rgba, "%s: swatch %d", c.colorBy, i)
+			shown[i] = rgba
+		}
+
+		// Each point is drawn in its class's swatch colour: near its centre,
+		// and nearer to it than to any other swatch.
+		img, err := png.Decode(bytes.NewReader(got.Screenshot))
+		require.NoError(t, err)
+		r := got.Rendered
+		checked := map[int]int{}
+		for j, p := range tilesetPoints {
+			x, y := r.Pixel(p[0], p[1])
+			if x < 60 || y < 40 || x > r.Size[0]-10 || y > r.Size[1]-20 || x > r.Size[0]-180 && y > r.Size[1]-150 {
+				continue // under the controls, the status line or the legend, or at the edge
+			}
+			class := style.ClassOf(c.value(j))
+			require.GreaterOrEqual(t, class, 0)
+			checked[class]++
+			assert.True(t, colourNear(img, orb.Point{x, y}, 1, shown[class], 30),
+				"%s: point %d (%v) at (%.0f, %.0f) is drawn in %s", c.colorBy, j, c.value(j), x, y, legend[class].Label)
+			assert.Equal(t, class, nearestColour(img.At(int(x+0.5), int(y+0.5)), shown),
+				"%s: point %d (%v) at (%.0f, %.0f) is nearest to its class's colour", c.colorBy, j, c.value(j), x, y)
+		}
+		assert.Len(t, checked, c.classes, "%s: points of every class are checked: %v", c.colorBy, checked)
+	}
+}
+
+// nearestColour is the index of the colour in cs nearest to c.
+func nearestColour(c color.Color, cs []color.RGBA) int {
+	r, g, b, _ := c.RGBA()
+	best, bestD := -1, 1<<30
+	for i, x := range cs {
+		d := absDiff(r>>8, x.R) + absDiff(g>>8, x.G) + absDiff(b>>8, x.B)
+		if d < bestD {
+			best, bestD = i, d
+		}
+	}
+	return best
 }

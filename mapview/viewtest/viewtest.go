@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image/color"
 	"math"
 	"os"
 	"os/exec"
@@ -58,6 +59,28 @@ type Rendered struct {
 	Zoom       float64    `json:"zoom"`
 	Center     [2]float64 `json:"center"` // lon, lat
 	Size       [2]float64 `json:"size"`   // the map's width and height in CSS pixels
+	// Legend is the legend as the view drew it, line by line.
+	Legend []LegendEntry `json:"legend"`
+}
+
+// LegendEntry is one line of the drawn legend: its text and its swatch's
+// computed colour.
+type LegendEntry struct {
+	Label string `json:"label"`
+	Color string `json:"color"` // CSS, e.g. "rgb(243, 231, 155)"
+}
+
+// RGBA reads the swatch's colour ("rgb(r, g, b)" or "rgba(r, g, b, a)");
+// ok is false for anything else.
+func (e LegendEntry) RGBA() (c color.RGBA, ok bool) {
+	var r, g, b uint8
+	if _, err := fmt.Sscanf(e.Color, "rgb(%d, %d, %d)", &r, &g, &b); err != nil {
+		var a float64
+		if _, err := fmt.Sscanf(e.Color, "rgba(%d, %d, %d, %g)", &r, &g, &b, &a); err != nil || a != 1 {
+			return color.RGBA{}, false
+		}
+	}
+	return color.RGBA{R: r, G: g, B: b, A: 255}, true
 }
 
 // Result is what one run saw.

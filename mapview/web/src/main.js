@@ -43,12 +43,22 @@ function textOf(result) {
     .join('\n');
 }
 
+// legendShown reads the legend as drawn: each line's text and swatch colour.
+function legendShown() {
+  return Array.from(document.querySelectorAll('.legend .swatch')).map((sw) => ({
+    label: sw.parentNode.textContent,
+    color: getComputedStyle(sw).backgroundColor,
+  }));
+}
+
 // reportRendered tells the host what is on screen once it is painted
-// (Leaflet's canvas paints on the next animation frame), and the view's size.
+// (Leaflet's canvas paints on the next animation frame): the features, the
+// legend, and the view's size.
 function reportRendered(features, extra) {
   requestAnimationFrame(() =>
     requestAnimationFrame(() => {
-      bridge.log('info', { event: 'rendered', features, status: statusEl.textContent, ...(features > 0 ? view.state() : {}), ...extra });
+      const legend = legendShown();
+      bridge.log('info', { event: 'rendered', features, status: statusEl.textContent, ...(features > 0 ? view.state() : {}), ...(legend.length ? { legend } : {}), ...extra });
       reportSize();
     }),
   );

@@ -13,6 +13,39 @@ import { drawableLand } from './land.js';
 import { TilesetLayer } from './tileset.js';
 
 const DEFAULT_COLOR = '#e73f74';
+const NO_VALUE_COLOR = '#cccccc';
+
+// valueColor returns a feature's colour from its properties under a style
+// whose classes come by value (style.by_value: a tileset's, see the
+// server's mapstyle.FromStats and Style.ClassOf, whose rules these are):
+// numbers go to the first class whose break they do not exceed, else the
+// last; text to its category or "other"; a missing value to "no value";
+// a feature with no class is grey.
+export function valueColor(style) {
+  style = style || {};
+  const fixed = style.color || DEFAULT_COLOR;
+  if (!style.by_value) return () => fixed;
+  const legend = style.legend || [];
+  const key = style.color_by;
+  const breaks = style.breaks || [];
+  const categories = new Map((style.categories || []).map((c, i) => [c, i]));
+  const noValue = typeof style.no_value === 'number' ? style.no_value : -1;
+  const other = typeof style.other === 'number' ? style.other : -1;
+  const classOf = (v) => {
+    if (v === undefined || v === null) return noValue;
+    if (style.kind === 'numeric') {
+      if (typeof v !== 'number' || Number.isNaN(v)) return noValue;
+      for (let k = 0; k < breaks.length; k++) if (v <= breaks[k]) return k;
+      return breaks.length;
+    }
+    const i = categories.get(String(v));
+    return i === undefined ? other : i;
+  };
+  return (props) => {
+    const entry = legend[classOf(props ? props[key] : undefined)];
+    return (entry && entry.color) || NO_VALUE_COLOR;
+  };
+}
 
 export class MapView {
   constructor(el) {
@@ -98,16 +131,17 @@ export class MapView {
   }
 
   // showTileset draws a tileset's tiles from source (a TileSource), in the
-  // features' colour, above the outline; it opens at meta.zoom or fits the
-  // tileset's bounds, and returns the layer.
+  // colours of style (one, or by value with its legend), above the
+  // outline; it opens at meta.zoom or fits the tileset's bounds, and
+  // returns the layer.
   showTileset(meta, style, source) {
     if (this.data) this.data.remove();
     if (this.legend) this.legend.remove();
     if (this.tileset) this.tileset.remove();
     this.data = this.legend = null;
     if (!this.map.getPane('tileset')) this.map.createPane('tileset').style.zIndex = 450;
-    const color = (style && style.color) || DEFAULT_COLOR;
-    this.tileset = new TilesetLayer(source, meta, color, { pane: 'tileset' });
+    this.tileset = new TilesetLayer(source, meta, valueColor(style), { pane: 'tileset' });
+    if (style && style.legend && style.legend.length > 0) this.legend = legendControl(style).addTo(this.map);
     if (meta.minzoom > 1) this.map.setMinZoom(meta.minzoom - 1);
     const b = meta.bounds;
     const bounds = L.latLngBounds([b[1], b[0]], [b[3], b[2]]);

@@ -155,9 +155,9 @@ export function decodeTile(bytes) {
 
 // TilesetLayer draws a tileset on canvas tiles.
 export const TilesetLayer = L.GridLayer.extend({
-  // source: a TileSource; meta: the result's carto/tileset; color: the
-  // features' colour.
-  initialize(source, meta, color, options) {
+  // source: a TileSource; meta: the result's carto/tileset; colorOf: a
+  // feature's colour from its properties (fixed before any tile loads).
+  initialize(source, meta, colorOf, options) {
     L.GridLayer.prototype.initialize.call(this, {
       tileSize: TILE,
       minNativeZoom: meta.minzoom,
@@ -169,7 +169,7 @@ export const TilesetLayer = L.GridLayer.extend({
     });
     this.source = source;
     this.meta = meta;
-    this.color = color;
+    this.colorOf = colorOf;
     this.drawn = new Map(); // canvas tile key -> { tile, dataKey, features }
     this.on('tileunload', (e) => this.release(this._tileCoordsToKey(e.coords)));
   },
@@ -196,7 +196,7 @@ export const TilesetLayer = L.GridLayer.extend({
         const entry = this.drawn.get(key);
         if (entry) {
           entry.tile = tile;
-          entry.features = tile ? drawTile(canvas, tile, d, coords, ratio, this.color) : 0;
+          entry.features = tile ? drawTile(canvas, tile, d, coords, ratio, this.colorOf) : 0;
         }
         done(null, canvas);
       },
@@ -266,11 +266,12 @@ function tileTransform(extent, d, coords) {
 
 const POINT_RADIUS = 5;
 
-// drawTile draws a decoded tile as the rest of the map draws features:
-// areas filled at 55% with an outline, lines 1.5 px, points as 5 px dots
-// with a white edge; areas first, points on top. It returns the number of
-// features drawn that this tile owns (see decodeTile).
-function drawTile(canvas, tile, d, coords, ratio, color) {
+// drawTile draws a decoded tile as the rest of the map draws features, each
+// in colorOf(its properties): areas filled at 55% with an outline, lines
+// 1.5 px, points as 5 px dots with a white edge; areas first, points on
+// top. It returns the number of features drawn that this tile owns (see
+// decodeTile).
+function drawTile(canvas, tile, d, coords, ratio, colorOf) {
   const ctx = canvas.getContext('2d');
   ctx.scale(ratio, ratio);
   ctx.lineJoin = 'round';
@@ -282,6 +283,7 @@ function drawTile(canvas, tile, d, coords, ratio, color) {
       for (const f of layer.features) {
         if (f.type !== type) continue;
         if (f.own) n++;
+        const color = colorOf(f.properties);
         ctx.beginPath();
         if (type === 1) {
           for (const part of f.geometry) {

@@ -1,0 +1,58 @@
+package tilesetmap
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carto-mcp/carto-mcp/mapstyle"
+)
+
+// TestTilestatsStyle reads CARTO's tilestats as the Maps API's TileJSON
+// and the tilers' metadata rows carry them, into the classes of a style.
+func TestTilestatsStyle(t *testing.T) {
+	ts := ParseTilestats(json.RawMessage(`{"layerCount": 1, "layers": [{"layer": "default", "count": 200, "geometry": "Polygon",
+		"attributes": [
+			{"attribute": "pop", "type": "Number", "count": 190, "min": 0, "max": 5000, "sum": 1, "avg": 2,
+			 "quantiles": {"3": [100, 900], "5": [10, 50, 200, 1000], "bad": [1], "6": "x"}},
+			{"attribute": "zone", "type": "String", "count": 200,
+			 "categories": [{"category": "B", "frequency": 60}, {"category": "A", "frequency": 140}]},
+			{"attribute": "code", "type": "Number", "count": 200, "min": 1, "max": 9},
+			{"attribute": "flag", "type": "Boolean", "count": 200, "categories": [{"category": true, "frequency": 200}]}
+		]}]}`))
+	require.Len(t, ts.Layers, 1)
+
+	a, features, ok := ts.Attribute("pop")
+	require.True(t, ok)
+	assert.EqualValues(t, 200, features)
+	st := a.Style(false, features)
+	assert.True(t, st.Numeric, "the stats' own type wins")
+	assert.Equal(t, map[int][]float64{3: {100, 900}, 5: {10, 50, 200, 1000}}, st.Quantiles, "unknown forms are left out")
+	s, err := mapstyle.FromStats(st)
+	require.NoError(t, err)
+	assert.Equal(t, []float64{10, 50, 200, 1000}, s.Breaks)
+	assert.Equal(t, "no value", s.Legend[len(s.Legend)-1].Label, "10 of 200 features have no pop")
+
+	a, features, _ = ts.Attribute("zone")
+	s, err = mapstyle.FromStats(a.Style(false, features))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"A", "B"}, s.Categories)
+	assert.Nil(t, s.Other)
+	assert.Nil(t, s.NoValue)
+
+	a, features, _ = ts.Attribute("code")
+	s, err = mapstyle.FromStats(a.Style(true, features))
+	require.NoError(t, err)
+	assert.Equal(t, mapstyle.MethodEqualInterval, s.Method, "min and max only: equal intervals")
+
+	a, features, _ = ts.Attribute("flag")
+	s, err = mapstyle.FromStats(a.Style(false, features))
+	require.NoError(t, err)
+	assert.Equal(t, 0, s.ClassOf(true))
+
+	_, _, ok = ts.Attribute("nope")
+	assert.False(t, ok)
+	assert.Empty(t, ParseTilestats(json.RawMessage(`"garbage"`)).Layers)
+}
