@@ -459,6 +459,9 @@ func (a *PointAggregator) finish(c *cellAcc, stats bool) {
 				c.properties[np+j] = v
 				if stats {
 					a.stats[np+j].add(a.agg.SinglePoint[j].Type, v)
+					if f, ok := toFloat(v); ok && a.agg.SinglePoint[j].Type == Number {
+						a.stats[np+j].nums = append(a.stats[np+j].nums, f)
+					}
 				}
 			}
 		}

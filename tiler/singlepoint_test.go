@@ -227,6 +227,7 @@ func TestSinglePointMetadataOrderAndTypes(t *testing.T) {
 	assert.EqualValues(t, 3, attrs["name"]["count"])
 	assert.EqualValues(t, 2, attrs["v"]["count"])
 	assert.EqualValues(t, 5+7.25, attrs["v"]["sum"])
+	assert.Equal(t, []any{5.0, 5.0}, attrs["v"]["quantiles"].(map[string]any)["3"], "quantiles of the lone points' v: 5, 7.25")
 	assert.Equal(t, "Boolean", attrs["open"]["type"])
 	assert.EqualValues(t, 2, attrs["open"]["count"])
 	assert.ElementsMatch(t, []any{map[string]any{"category": "true", "frequency": 1.0}, map[string]any{"category": "false", "frequency": 1.0}},
