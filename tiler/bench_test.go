@@ -100,9 +100,10 @@ func BenchmarkPointAggregation(b *testing.B) {
 
 // BenchmarkPointAggregationSinglePoint: the same points with COUNT(*) and
 // two single_point_properties, a text (about 11 bytes) and a number per
-// point. read-heap-MiB is the heap once every point is added (every value
-// kept: which points are alone is known only then); peak-heap-MiB, while
-// tiling, holds only the lone points' values.
+// point. read-live-MiB is the live heap once every point is added (every
+// value kept: which points are alone is known only then); peak-heap-MiB,
+// while tiling, holds only the lone points' values (lone-points: how many
+// of the points that is, alone in their cell at zoom 18).
 func BenchmarkPointAggregationSinglePoint(b *testing.B) {
 	benchAggregation(b, `{"zoom_max": 12, "aggregation_resolution": 6, "properties": {
 		"n": {"formula": "COUNT(*)", "type": "Number"}}, "single_point_properties": {"name": "String", "id": "Number"}}`,
@@ -110,7 +111,8 @@ func BenchmarkPointAggregationSinglePoint(b *testing.B) {
 }
 
 // benchAggregation adds n clustered points with values(i) and tiles them,
-// sampling the live heap after reading and every 256 tiles.
+// sampling the live heap after reading (after a GC, so the figure does not
+// depend on when the collector last ran) and the heap every 256 tiles.
 func benchAggregation(b *testing.B, options string, values func(i int) []any) {
 	sizes := []int{100_000}
 	if os.Getenv("TILER_BENCH_1M") != "" {
@@ -125,6 +127,7 @@ func benchAggregation(b *testing.B, options string, values func(i int) []any) {
 			sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 			var tiles int64
 			var peak, read uint64
+			lone := -1
 			for range b.N {
 				a := NewPointAggregator(o)
 				rng := rand.New(rand.NewPCG(7, 11))
@@ -137,6 +140,7 @@ func benchAggregation(b *testing.B, options string, values func(i int) []any) {
 						b.Fatal(err)
 					}
 				}
+				runtime.GC()
 				metrics.Read(sample)
 				read = max(read, sample[0].Value.Uint64())
 				_, err := a.Tile(context.Background(), o, func(Tile) error {
@@ -149,11 +153,17 @@ func benchAggregation(b *testing.B, options string, values func(i int) []any) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				if len(a.single) > 0 {
+					lone = len(a.single[0].ends) + len(a.single[0].nums) + len(a.single[0].bools)
+				}
 			}
 			b.ReportMetric(float64(tiles)/float64(b.N), "tiles/op")
 			b.ReportMetric(float64(tiles)/b.Elapsed().Seconds(), "tiles/s")
 			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
-			b.ReportMetric(float64(read)/(1<<20), "read-heap-MiB")
+			b.ReportMetric(float64(read)/(1<<20), "read-live-MiB")
+			if lone >= 0 {
+				b.ReportMetric(float64(lone), "lone-points")
+			}
 		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"unsafe"
 )
 
 // pointColumn holds one single_point_properties column, one value per
@@ -87,7 +88,14 @@ func (c *pointColumn) value(i int) any {
 	if end < 0 {
 		return nil
 	}
-	return string(c.text[c.start(i):end])
+	start := c.start(i)
+	if start == end {
+		return ""
+	}
+	// No copy: value is called only once the points are sorted, when the
+	// column is gather's, whose bytes nothing writes again; the string
+	// keeps them alive as long as a tile being encoded holds it.
+	return unsafe.String(&c.text[start], end-start)
 }
 
 func (c *pointColumn) start(i int) int64 {
@@ -101,7 +109,8 @@ func (c *pointColumn) start(i int) int64 {
 }
 
 // gather returns a column of the values at idx, in that order; the
-// receiver's memory is then garbage.
+// receiver's memory is then garbage. The result is never appended to: value
+// hands out strings that share its text.
 func (c *pointColumn) gather(idx []uint32) pointColumn {
 	out := pointColumn{typ: c.typ}
 	switch c.typ {
