@@ -114,16 +114,8 @@ func TestViewMapTileset(t *testing.T) {
 
 	// The picture, for hosts without MCP Apps: the tileset drawn from its
 	// tiles at the zoom that fits.
-	res = e.call(tools.ToolViewMap, map[string]any{"tileset": "grid_tiles", "image": "always"})
-	require.False(t, res.IsError, "%v", res.Content)
-	require.Len(t, res.Content, 2)
-	img, ok := res.Content[1].(mcp.ImageContent)
-	require.True(t, ok)
-	data, err := base64.StdEncoding.DecodeString(img.Data)
-	require.NoError(t, err)
-	pic, err := png.Decode(bytes.NewReader(data))
-	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(res.RawStructuredContent, &out))
+	res, _ = pictureCall(t, e, map[string]any{"tileset": "grid_tiles", "image": "always"}, &out)
+	pic := pictureOf(t, res, "picture_grid")
 	assert.True(t, out.Image)
 	assert.Equal(t, 1, out.Tileset.PictureZoom)
 	assert.Equal(t, 4, out.Tileset.PictureTiles, "zoom 1: four tiles, all with features")
@@ -385,7 +377,7 @@ func TestViewMapTilesetColorBy(t *testing.T) {
 	assert.Equal(t, []float64{1, 2, 3, 4}, style.Breaks)
 	assert.Nil(t, res.Meta.AdditionalFields[mapview.GeoJSONKey])
 
-	pic := pictureOf(t, res)
+	pic := pictureOf(t, res, "picture_count")
 	prj := mappng.Fit(gridBound, 640, 400)
 	checked := map[int]int{}
 	for j, p := range tilesetPoints {
@@ -408,7 +400,7 @@ func TestViewMapTilesetColorBy(t *testing.T) {
 	assert.ElementsMatch(t, []string{"shop", "school", "park"}, labels, "every value, no other: the tilestats list them all")
 	assert.Contains(t, text, "Coloured by kind in categories by frequency from the tileset's tilestats")
 	style = styleOf(t, res)
-	pic = pictureOf(t, res)
+	pic = pictureOf(t, res, "picture_kind")
 	checked = map[int]int{}
 	for j, p := range tilesetPoints {
 		px := prj.Point(p)
@@ -445,14 +437,18 @@ func pictureCall(t *testing.T, e *env, args map[string]any, out *tools.ViewMapOu
 	return res, text.Text
 }
 
-// pictureOf decodes the PNG of a view_map result.
-func pictureOf(t *testing.T, res *mcp.CallToolResult) image.Image {
+// pictureOf decodes the PNG of a view_map result (and writes it to
+// $VIEW_MAP_TILESET_STYLE_SCREENSHOTS, when set, as name.png).
+func pictureOf(t *testing.T, res *mcp.CallToolResult, name string) image.Image {
 	t.Helper()
 	require.Len(t, res.Content, 2, "a text and a picture")
 	img, ok := res.Content[1].(mcp.ImageContent)
 	require.True(t, ok)
 	data, err := base64.StdEncoding.DecodeString(img.Data)
 	require.NoError(t, err)
+	if d := os.Getenv("VIEW_MAP_TILESET_STYLE_SCREENSHOTS"); d != "" {
+		require.NoError(t, os.WriteFile(filepath.Join(d, name+".png"), data, 0o644))
+	}
 	pic, err := png.Decode(bytes.NewReader(data))
 	require.NoError(t, err)
 	return pic
