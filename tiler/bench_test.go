@@ -167,3 +167,23 @@ func benchAggregation(b *testing.B, options string, values func(i int) []any) {
 		})
 	}
 }
+
+// BenchmarkMetadata: the metadata row of 100,000 points with a Number and a
+// String property, most of it the Number's quantiles (a sorted copy of its
+// values). Allocations, not time, are the load-independent number.
+func BenchmarkMetadata(b *testing.B) {
+	src := randomPoints(100_000)
+	o, err := ParseSimpleOptions(`{"zoom_max": 0}`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	o.Properties = src.props
+	res := &Result{ZoomMin: 0, ZoomMax: 0}
+	b.ReportAllocs()
+	b.ResetTimer()
+	var n int
+	for range b.N {
+		n = len(src.Metadata(o, res))
+	}
+	b.ReportMetric(float64(n), "metadata-bytes")
+}
