@@ -196,7 +196,12 @@ func (d *Deps) viewTileset(ctx context.Context, in ViewMapInput, image bool, inf
 		return nil, &callError{kind: "internal", text: "carto-mcp could not encode the result: " + err.Error()}
 	}
 	res.StructuredContent = json.RawMessage(b)
-	res.Content = []mcp.Content{mcp.NewTextContent(tilesetText(out, meta, style))}
+	text := tilesetText(out, meta, style)
+	if out.ColorBy != "" && style.Kind == mapstyle.Numeric && zoom < tj.MaxZoom && isAggregation(tj.Raw) {
+		text += fmt.Sprintf("This is a point aggregation tileset: its tilestats describe the cells of zoom %d, and at lower zooms a cell sums the points of several, "+
+			"so more of them fall in the top class; zoom in (or pass zoom %d) to see the classes as the legend counts them.\n", tj.MaxZoom, tj.MaxZoom)
+	}
+	res.Content = []mcp.Content{mcp.NewTextContent(text)}
 	if picture != nil {
 		res.Content = append(res.Content, mcp.NewImageContent(base64.StdEncoding.EncodeToString(picture), "image/png"))
 		info.attrs = append(info.attrs, slog.Int("png_bytes", len(picture)), slog.Int("picture_tiles", view.PictureTiles))
@@ -353,4 +358,13 @@ func classesName(s *mapstyle.Style) string {
 		return "equal-interval classes between min and max (the tilestats have no quantiles)"
 	}
 	return "classes"
+}
+
+// isAggregation reports whether a TileJSON describes a point aggregation
+// tileset (the local tiler's metadata says so in "aggregation").
+func isAggregation(raw json.RawMessage) bool {
+	var tj struct {
+		Aggregation json.RawMessage `json:"aggregation"`
+	}
+	return json.Unmarshal(raw, &tj) == nil && len(tj.Aggregation) > 0 && string(tj.Aggregation) != "null"
 }

@@ -372,6 +372,7 @@ func TestViewMapTilesetColorBy(t *testing.T) {
 		{Label: "3 – 4", Color: "#b95e9a"}, {Label: "> 4", Color: "#5c53a5"}}
 	assert.Equal(t, want, out.Legend)
 	assert.Contains(t, text, "Coloured by count in quantile classes from the tileset's tilestats (the same at every zoom and wherever the user pans): ≤ 1 #f3e79b; 1 – 2 #fab27f;")
+	assert.Contains(t, text, "This is a point aggregation tileset: its tilestats describe the cells of zoom 2", "the picture is at zoom 1")
 	style := styleOf(t, res)
 	assert.True(t, style.ByValue, "the view classes each feature by its value")
 	assert.Equal(t, []float64{1, 2, 3, 4}, style.Breaks)
@@ -399,6 +400,7 @@ func TestViewMapTilesetColorBy(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"shop", "school", "park"}, labels, "every value, no other: the tilestats list them all")
 	assert.Contains(t, text, "Coloured by kind in categories by frequency from the tileset's tilestats")
+	assert.NotContains(t, text, "point aggregation")
 	style = styleOf(t, res)
 	pic = pictureOf(t, res, "picture_kind")
 	checked = map[int]int{}
