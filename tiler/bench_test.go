@@ -19,6 +19,9 @@ import (
 // it grows with the features (BenchmarkPoints).
 //
 //	go test -run '^$' -bench . -benchtime 1x ./tiler/   (TILER_BENCH_1M=1 adds 1,000,000 points)
+//
+// With -short (CI's run-once pass) each benchmark runs its smallest size
+// only: 10,000 points, or zoom 0-8.
 
 func randomPoints(n int) *Source {
 	src := NewSource([]Property{{"id", Number}, {"kind", String}})
@@ -74,24 +77,35 @@ func benchTile(b *testing.B, src *Source, zmax int) {
 }
 
 func BenchmarkPoints(b *testing.B) {
-	sizes := []int{100_000}
+	sizes := []int{10_000, 100_000}
 	if os.Getenv("TILER_BENCH_1M") != "" { // minutes and ~1 GiB: not in CI's run-once pass
 		sizes = append(sizes, 1_000_000)
 	}
 	for _, n := range sizes {
-		b.Run(fmt.Sprintf("n=%d/z0-12", n), func(b *testing.B) { benchTile(b, randomPoints(n), 12) })
+		b.Run(fmt.Sprintf("n=%d/z0-12", n), func(b *testing.B) {
+			if testing.Short() && n > 10_000 {
+				b.Skip("-short runs 10,000 points only; go test -run '^$' -bench Points -benchtime 1x ./tiler/ runs this size")
+			}
+			benchTile(b, randomPoints(n), 12)
+		})
 	}
 }
 
 func BenchmarkZoomScaling(b *testing.B) {
 	src := randomPoints(100_000)
 	for _, z := range []int{8, 10, 12} {
-		b.Run(fmt.Sprintf("n=100000/z0-%d", z), func(b *testing.B) { benchTile(b, src, z) })
+		b.Run(fmt.Sprintf("n=100000/z0-%d", z), func(b *testing.B) {
+			if testing.Short() && z > 8 {
+				b.Skip("-short runs zoom 0-8 only; go test -run '^$' -bench ZoomScaling -benchtime 1x ./tiler/ runs this range")
+			}
+			benchTile(b, src, z)
+		})
 	}
 }
 
-// BenchmarkPointAggregation: 100,000 clustered points (1,000,000 with
-// TILER_BENCH_1M=1) aggregated into cells with COUNT and SUM, zoom 0-12.
+// BenchmarkPointAggregation: 10,000 and 100,000 clustered points
+// (1,000,000 with TILER_BENCH_1M=1) aggregated into cells with COUNT and
+// SUM, zoom 0-12.
 func BenchmarkPointAggregation(b *testing.B) {
 	benchAggregation(b, `{"zoom_max": 12, "aggregation_resolution": 6, "properties": {
 		"n": {"formula": "COUNT(*)", "type": "Number"}, "s": {"formula": "SUM(v)", "type": "Number"}}}`,
@@ -114,12 +128,15 @@ func BenchmarkPointAggregationSinglePoint(b *testing.B) {
 // sampling the live heap after reading (after a GC, so the figure does not
 // depend on when the collector last ran) and the heap every 256 tiles.
 func benchAggregation(b *testing.B, options string, values func(i int) []any) {
-	sizes := []int{100_000}
+	sizes := []int{10_000, 100_000}
 	if os.Getenv("TILER_BENCH_1M") != "" {
 		sizes = append(sizes, 1_000_000)
 	}
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("n=%d/z0-12", n), func(b *testing.B) {
+			if testing.Short() && n > 10_000 {
+				b.Skip("-short runs 10,000 points only; go test -run '^$' -bench PointAggregation -benchtime 1x ./tiler/ runs this size")
+			}
 			o, err := ParsePointAggregationOptions(options)
 			if err != nil {
 				b.Fatal(err)
