@@ -41,6 +41,10 @@ import (
 // includes DuckDB's own allocations outside the Go heap.
 //
 //	go test -run '^$' -bench 'DescribeTableStats|ListTablesPaged' -benchtime 3x ./tools/
+//
+// With -short (CI's run-once pass) they skip their largest size, the 10M-row
+// table and the 10,000-table catalogs, which take minutes to build; the
+// 1M-row and 1,000-table sizes still run.
 
 // BenchmarkDescribeTableStats: describe_table with stats: true.
 func BenchmarkDescribeTableStats(b *testing.B) {
@@ -49,6 +53,9 @@ func BenchmarkDescribeTableStats(b *testing.B) {
 	})
 	for _, rows := range []int{1_000_000, 10_000_000} {
 		b.Run(fmt.Sprintf("%dM_rows", rows/1_000_000), func(b *testing.B) {
+			if testing.Short() && rows > 1_000_000 {
+				b.Skip("-short skips the 10M-row table; go test -run '^$' -bench DescribeTableStats -benchtime 3x ./tools/ runs it")
+			}
 			path := duckFile(b, fmt.Sprintf(`CREATE TABLE big AS SELECT i AS id, (i * 7919) %% 100000 / 100.0 AS revenue,
   'category ' || CAST(i %% 50 AS VARCHAR) AS category, i %% 3 = 0 AS open,
   TIMESTAMP '2020-01-01' + to_seconds(i %% 100000000) AS opened_at,
@@ -94,6 +101,9 @@ func benchDescribe(b *testing.B, srv *server.MCPServer, table string) {
 func BenchmarkListTablesPaged(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("%d_tables", n), func(b *testing.B) {
+			if testing.Short() && n > 1000 {
+				b.Skip("-short skips the 10,000-table catalog; go test -run '^$' -bench ListTablesPaged -benchtime 3x ./tools/ runs it")
+			}
 			var ddl strings.Builder
 			ddl.WriteString("CREATE SCHEMA cat;\n")
 			for i := range n {
@@ -138,6 +148,9 @@ func BenchmarkListTablesPagedPostgres(b *testing.B) {
 	mc := toolsClient(b, srv)
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("%d_tables", n), func(b *testing.B) {
+			if testing.Short() && n > 1000 {
+				b.Skip("-short skips the 10,000-table catalog; go test -run '^$' -bench ListTablesPagedPostgres -benchtime 3x ./tools/ runs it")
+			}
 			schema := fmt.Sprintf("cat%d", n)
 			if _, err := conn.Exec(b.Context(), "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
 				b.Fatal(err)
