@@ -1,13 +1,7 @@
 package tiler
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
-	"io"
 	"math/rand/v2"
 	"testing"
 
@@ -17,8 +11,8 @@ import (
 )
 
 // aggregationDigest aggregates 5,000 fixed pseudo-random points (clustered
-// and world-wide, with values and NULLs) and hashes every tile's z, x, y and
-// uncompressed MVT bytes, in the order they are written.
+// and world-wide, with values and NULLs) and hashes the tiles (see
+// digestTiles).
 func aggregationDigest(t *testing.T, js string) string {
 	o, err := ParsePointAggregationOptions(js)
 	require.NoError(t, err)
@@ -41,18 +35,10 @@ func aggregationDigest(t *testing.T, js string) string {
 		}
 		require.NoError(t, a.Add(int64(i+1), p, vals))
 	}
-	h := sha256.New()
-	_, err = a.Tile(context.Background(), o, func(tl Tile) error {
-		zr, err := gzip.NewReader(bytes.NewReader(tl.Data))
-		require.NoError(t, err)
-		raw, err := io.ReadAll(zr)
-		require.NoError(t, err)
-		_ = binary.Write(h, binary.LittleEndian, [3]int64{int64(tl.Z), int64(tl.X), int64(tl.Y)})
-		h.Write(raw)
-		return nil
-	}, nil)
-	require.NoError(t, err)
-	return hex.EncodeToString(h.Sum(nil))
+	return digestTiles(t, func(write func(Tile) error) error {
+		_, err := a.Tile(context.Background(), o, write, nil)
+		return err
+	})
 }
 
 // The point aggregation tiles' bytes are pinned too: the digests were

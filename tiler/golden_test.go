@@ -67,13 +67,21 @@ func goldenSource(t testing.TB) *Source {
 	return src
 }
 
-// tilesDigest tiles src and hashes every tile's z, x, y and uncompressed
-// MVT bytes, in the order they are written.
+// tilesDigest tiles src and hashes its tiles (see digestTiles).
 func tilesDigest(t testing.TB, src *Source, js string) string {
 	o, err := ParseSimpleOptions(js)
 	require.NoError(t, err)
+	return digestTiles(t, func(write func(Tile) error) error {
+		_, err := src.Tile(context.Background(), o, write, nil)
+		return err
+	})
+}
+
+// digestTiles runs tile, which writes tiles with write, and hashes every
+// tile's z, x, y and uncompressed MVT bytes, in the order they are written.
+func digestTiles(t testing.TB, tile func(write func(Tile) error) error) string {
 	h := sha256.New()
-	_, err = src.Tile(context.Background(), o, func(tl Tile) error {
+	err := tile(func(tl Tile) error {
 		zr, err := gzip.NewReader(bytes.NewReader(tl.Data))
 		require.NoError(t, err)
 		raw, err := io.ReadAll(zr)
@@ -81,7 +89,7 @@ func tilesDigest(t testing.TB, src *Source, js string) string {
 		_ = binary.Write(h, binary.LittleEndian, [3]int64{int64(tl.Z), int64(tl.X), int64(tl.Y)})
 		h.Write(raw)
 		return nil
-	}, nil)
+	})
 	require.NoError(t, err)
 	return hex.EncodeToString(h.Sum(nil))
 }
