@@ -415,40 +415,42 @@ func tidy(g orb.Geometry, simplifyLines bool) orb.Geometry {
 		}
 		return nil
 	case orb.MultiLineString:
-		out := g[:0]
-		for _, l := range g {
-			if l := tidyLine(l, simplifyLines); l != nil {
-				out = append(out, l)
-			}
-		}
-		switch len(out) {
-		case 0:
-			return nil
-		case 1:
-			return out[0]
-		}
-		return out
+		return tidyParts(g, tidyLine, simplifyLines)
 	case orb.Polygon:
 		if p := tidyPolygon(g, simplifyLines); p != nil {
 			return p
 		}
 		return nil
 	case orb.MultiPolygon:
-		out := g[:0]
-		for _, p := range g {
-			if p := tidyPolygon(p, simplifyLines); p != nil {
-				out = append(out, p)
-			}
-		}
-		switch len(out) {
-		case 0:
-			return nil
-		case 1:
-			return out[0]
-		}
-		return out
+		return tidyParts(g, tidyPolygon, simplifyLines)
 	}
 	return nil
+}
+
+// sliceGeometry is a geometry made of a slice of E: orb.MultiLineString
+// (of LineStrings), orb.LineString (of Points), orb.MultiPolygon...
+type sliceGeometry[E any] interface {
+	~[]E
+	orb.Geometry
+}
+
+// tidyParts tidies each part of a multi-geometry in place with tidyPart,
+// dropping the parts nothing is left of: nil when none is left, the part
+// itself when one is.
+func tidyParts[M sliceGeometry[P], P sliceGeometry[E], E any](m M, tidyPart func(P, bool) P, simplifyLines bool) orb.Geometry {
+	out := m[:0]
+	for _, p := range m {
+		if p := tidyPart(p, simplifyLines); p != nil {
+			out = append(out, p)
+		}
+	}
+	switch len(out) {
+	case 0:
+		return nil
+	case 1:
+		return out[0]
+	}
+	return out
 }
 
 func dedupe[S ~[]orb.Point](pts S) S {
