@@ -185,10 +185,7 @@ func sqlName(p discovery.Provider, path []string) string {
 // explains what is wrong, naming connections nearby.
 func (d *Deps) connectionProvider(ctx context.Context, name string) (string, discovery.Provider, *callError) {
 	c := d.carto(ctx)
-	conn := strings.TrimSpace(name)
-	if conn == "" {
-		conn = c.DefaultConnection()
-	}
+	conn := connectionName(c, name)
 	if conn == "" {
 		return "", "", describeError(opDiscover, client.ErrNoConnection, d.opts.CallTimeout)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -251,6 +252,27 @@ func (d *Deps) Options() Options { return d.opts }
 // carto returns the CARTO client for a call. Every handler goes through it, so
 // that a per-request client (a token brought by an HTTP request) can plug in here.
 func (d *Deps) carto(context.Context) *client.Client { return d.opts.Client }
+
+// connectionName is the connection a call names (arg, trimmed), or else c's
+// default; "" when there is neither.
+func connectionName(c *client.Client, arg string) string {
+	if conn := strings.TrimSpace(arg); conn != "" {
+		return conn
+	}
+	return c.DefaultConnection()
+}
+
+// callConnection is the connection a call works on (connectionName),
+// recorded in info for the call's log line. With none, the call fails as
+// op, saying how to pass one.
+func (d *Deps) callConnection(c *client.Client, arg string, op opKind, info *callInfo) (string, *callError) {
+	conn := connectionName(c, arg)
+	info.connection = conn
+	if conn == "" {
+		return "", describeError(op, client.ErrNoConnection, d.opts.CallTimeout)
+	}
+	return conn, nil
+}
 
 // readBudget is how many bytes of row values run_query reads from CARTO: more
 // than the text cap, so that a first row over the cap can still be shown cut,

@@ -89,10 +89,7 @@ func (d *Deps) createTileset(ctx context.Context, req mcp.GetPromptRequest) (*mc
 	args := req.Params.Arguments
 	if strings.TrimSpace(args["warehouse"]) == "" {
 		// Learn it from the connection: CARTO's API, the configuration or a probe.
-		conn := strings.TrimSpace(args["connection"])
-		if conn == "" {
-			conn = d.carto(ctx).DefaultConnection()
-		}
+		conn := connectionName(d.carto(ctx), args["connection"])
 		if conn != "" {
 			if _, err := checkConnection(conn); err == nil {
 				if p := d.provider(ctx, conn); p != "" {

@@ -108,13 +108,9 @@ func (d *Deps) runQuery(ctx context.Context, in RunQueryInput, info *callInfo) (
 	}
 
 	c := d.carto(ctx)
-	conn := strings.TrimSpace(in.Connection)
-	if conn == "" {
-		conn = c.DefaultConnection()
-	}
-	info.connection = conn
-	if conn == "" {
-		return nil, describeError(opQuery, client.ErrNoConnection, d.opts.CallTimeout)
+	conn, cerr := d.callConnection(c, in.Connection, opQuery, info)
+	if cerr != nil {
+		return nil, cerr
 	}
 	if d.opts.QueryGuard != nil {
 		if err := d.opts.QueryGuard(in.SQL, func() discovery.Provider { return d.provider(ctx, conn) }); err != nil {

@@ -94,13 +94,9 @@ func (d *Deps) createJob(ctx context.Context, in SubmitJobInput, info *callInfo)
 		return nil, "", badArgument("`metadata` must be a JSON object.")
 	}
 	c := d.carto(ctx)
-	conn := strings.TrimSpace(in.Connection)
-	if conn == "" {
-		conn = c.DefaultConnection()
-	}
-	info.connection = conn
-	if conn == "" {
-		return nil, "", describeError(opSubmit, client.ErrNoConnection, d.opts.CallTimeout)
+	conn, cerr := d.callConnection(c, in.Connection, opSubmit, info)
+	if cerr != nil {
+		return nil, "", cerr
 	}
 	j, err := c.Jobs.Create(ctx, &client.CreateJobRequest{Connection: conn, SQL: in.SQL, Parameters: params, Metadata: meta})
 	if err != nil {

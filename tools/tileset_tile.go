@@ -58,10 +58,7 @@ func (d *Deps) getTilesetTile(ctx context.Context, in GetTilesetTileInput, info 
 		return nil, badArgument("tile %d/%d/%d does not exist: z is 0 to %d, and x and y are 0 to 2^z - 1.", in.Z, in.X, in.Y, maxTileZoom)
 	}
 	c := d.carto(ctx)
-	conn := strings.TrimSpace(in.Connection)
-	if conn == "" {
-		conn = c.DefaultConnection()
-	}
+	conn := connectionName(c, in.Connection)
 	info.connection = conn
 	out := GetTilesetTileOutput{Tileset: name, Connection: conn, Z: in.Z, X: in.X, Y: in.Y, Format: "mvt"}
 	if in.IncludeTileJSON {

@@ -255,13 +255,9 @@ func (d *Deps) mapRows(ctx context.Context, in ViewMapInput, limit int, info *ca
 		return geoparse.Table{}, out, cerr
 	}
 	c := d.carto(ctx)
-	conn := strings.TrimSpace(in.Connection)
-	if conn == "" {
-		conn = c.DefaultConnection()
-	}
-	info.connection = conn
-	if conn == "" {
-		return geoparse.Table{}, out, describeError(opQuery, client.ErrNoConnection, d.opts.CallTimeout)
+	conn, cerr := d.callConnection(c, in.Connection, opQuery, info)
+	if cerr != nil {
+		return geoparse.Table{}, out, cerr
 	}
 	if err := d.mapQueryGuard(ctx, conn, in.SQL); err != nil {
 		return geoparse.Table{}, out, &callError{kind: "refused", text: "Query refused: view_map only reads data. " + err.Error()}

@@ -95,13 +95,9 @@ func (d *Deps) viewTileset(ctx context.Context, in ViewMapInput, image bool, inf
 			"Drop label_column (clicking a feature on the map shows its properties), or map the source table with sql and label_column.")
 	}
 	c := d.carto(ctx)
-	conn := strings.TrimSpace(in.Connection)
-	if conn == "" {
-		conn = c.DefaultConnection()
-	}
-	info.connection = conn
-	if conn == "" {
-		return nil, describeError(opTileset, client.ErrNoConnection, d.opts.CallTimeout)
+	conn, cerr := d.callConnection(c, in.Connection, opTileset, info)
+	if cerr != nil {
+		return nil, cerr
 	}
 	tj, err := c.Maps.Tileset(ctx, conn, name)
 	if err != nil {
