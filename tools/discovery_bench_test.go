@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -25,7 +24,6 @@ import (
 
 	"github.com/carto-mcp/carto-mcp/cartofake"
 	"github.com/carto-mcp/carto-mcp/client"
-	"github.com/carto-mcp/carto-mcp/inproc"
 	"github.com/carto-mcp/carto-mcp/localwarehouse"
 	"github.com/carto-mcp/carto-mcp/pgtest"
 	"github.com/carto-mcp/carto-mcp/tools"
@@ -270,20 +268,7 @@ func duckFile(b *testing.B, ddl string) string {
 // without the demo data.
 func fileServer(b *testing.B, path string) *server.MCPServer {
 	b.Helper()
-	wh, err := localwarehouse.New(context.Background(), localwarehouse.Options{Path: path, ReadOnly: true, NoDemoData: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = wh.Close() })
-	c, err := client.New(client.Config{
-		BaseURL:    "http://local-warehouse.invalid",
-		Connection: localwarehouse.DefaultConnection,
-		Token:      client.StaticToken("local"),
-		HTTPClient: &http.Client{Transport: inproc.New(wh.Handler())},
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	c := localClient(b, localwarehouse.Options{Path: path, ReadOnly: true, NoDemoData: true})
 	srv, deps, err := tools.NewServerWithDeps(tools.Options{Client: c, Local: true, ReadOnly: true})
 	if err != nil {
 		b.Fatal(err)

@@ -48,14 +48,14 @@ func newLocalEnv(t *testing.T, transportName, protocol string) *env {
 	return newLocalEnvWith(t, transportName, protocol, localwarehouse.Options{NoDemoData: true}, tools.Options{})
 }
 
-// newLocalEnvWith is newLocalEnv with the warehouse's and the tools' options.
-func newLocalEnvWith(t *testing.T, transportName, protocol string, whOpts localwarehouse.Options, opts tools.Options) *env {
+// localClient is the real CARTO client on an embedded warehouse over the
+// in-process transport, as `carto-mcp --local` builds it; the warehouse
+// closes when the test ends.
+func localClient(t testing.TB, opts localwarehouse.Options) *client.Client {
 	t.Helper()
-	wh, err := localwarehouse.New(t.Context(), whOpts)
+	wh, err := localwarehouse.New(t.Context(), opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = wh.Close() })
-	logs := &syncbuf.Buffer{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c, err := client.New(client.Config{
 		BaseURL:    "http://local-warehouse.invalid",
 		Connection: localwarehouse.DefaultConnection,
@@ -63,7 +63,15 @@ func newLocalEnvWith(t *testing.T, transportName, protocol string, whOpts localw
 		HTTPClient: &http.Client{Transport: inproc.New(wh.Handler())},
 	})
 	require.NoError(t, err)
-	opts.Client, opts.Logger, opts.Local = c, logger, true
+	return c
+}
+
+// newLocalEnvWith is newLocalEnv with the warehouse's and the tools' options.
+func newLocalEnvWith(t *testing.T, transportName, protocol string, whOpts localwarehouse.Options, opts tools.Options) *env {
+	t.Helper()
+	logs := &syncbuf.Buffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	opts.Client, opts.Logger, opts.Local = localClient(t, whOpts), logger, true
 	srv, deps, err := tools.NewServerWithDeps(opts)
 	require.NoError(t, err)
 	t.Cleanup(deps.Close)

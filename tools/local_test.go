@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -15,8 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/carto-mcp/carto-mcp/client"
-	"github.com/carto-mcp/carto-mcp/inproc"
 	"github.com/carto-mcp/carto-mcp/localwarehouse"
 	"github.com/carto-mcp/carto-mcp/tools"
 )
@@ -345,16 +342,7 @@ func TestLocalSubscription(t *testing.T) {
 // :1, which is a DuckDB syntax error.
 func TestLocalTeachesDuckDB(t *testing.T) {
 	t.Parallel()
-	wh, err := localwarehouse.New(t.Context(), localwarehouse.Options{NoDemoData: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = wh.Close() })
-	c, err := client.New(client.Config{
-		BaseURL:    "http://local-warehouse.invalid",
-		Connection: localwarehouse.DefaultConnection,
-		Token:      client.StaticToken("local"),
-		HTTPClient: &http.Client{Transport: inproc.New(wh.Handler())},
-	})
-	require.NoError(t, err)
+	c := localClient(t, localwarehouse.Options{NoDemoData: true})
 	srv, deps, err := tools.NewServerWithDeps(tools.Options{Client: c, Local: true})
 	require.NoError(t, err)
 	t.Cleanup(deps.Close)

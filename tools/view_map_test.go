@@ -22,8 +22,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/carto-mcp/carto-mcp/client"
-	"github.com/carto-mcp/carto-mcp/inproc"
 	"github.com/carto-mcp/carto-mcp/localwarehouse"
 	"github.com/carto-mcp/carto-mcp/mappng"
 	"github.com/carto-mcp/carto-mcp/mapstyle"
@@ -39,17 +37,7 @@ import (
 // as `carto-mcp --local` builds it.
 func demoServer(t testing.TB, opts tools.Options) *server.MCPServer {
 	t.Helper()
-	wh, err := localwarehouse.New(context.Background(), localwarehouse.Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = wh.Close() })
-	c, err := client.New(client.Config{
-		BaseURL:    "http://local-warehouse.invalid",
-		Connection: localwarehouse.DefaultConnection,
-		Token:      client.StaticToken("local"),
-		HTTPClient: &http.Client{Transport: inproc.New(wh.Handler())},
-	})
-	require.NoError(t, err)
-	opts.Client = c
+	opts.Client = localClient(t, localwarehouse.Options{})
 	srv, deps, err := tools.NewServerWithDeps(opts)
 	require.NoError(t, err)
 	t.Cleanup(deps.Close)
