@@ -139,6 +139,23 @@ func serveHTTP(t *testing.T, args ...string) (string, context.CancelFunc, chan e
 	return serveHTTPWith(t, func(string) string { return "" }, append([]string{"--local"}, args...)...)
 }
 
+// httpSession serves the local warehouse over streamable HTTP with args
+// (see serveHTTP) and returns an initialized client session on it, its
+// context and the server's base URL. The session, then the server, end
+// with the test.
+func httpSession(t *testing.T, args ...string) (context.Context, *mcpclient.Client, string) {
+	t.Helper()
+	base, stop, done := serveHTTP(t, append([]string{"--transport", "http"}, args...)...)
+	t.Cleanup(func() { stop(); require.NoError(t, <-done) })
+	ctx, cancel := context.WithCancel(testctx.Context(t))
+	t.Cleanup(cancel)
+	c := toolstest.NewStreamableHTTPClient(t, base+"/mcp")
+	t.Cleanup(func() { _ = c.Close() })
+	require.NoError(t, c.Start(ctx))
+	initialize(t, ctx, c)
+	return ctx, c, base
+}
+
 // serveHTTPWith runs the server with getenv and args on a free loopback port.
 func serveHTTPWith(t *testing.T, getenv func(string) string, args ...string) (string, context.CancelFunc, chan error) {
 	t.Helper()
@@ -193,14 +210,7 @@ func TestSSEOnLocalWarehouse(t *testing.T) {
 
 func TestReadOnlyOnLocalWarehouse(t *testing.T) {
 	t.Parallel()
-	base, stop, done := serveHTTP(t, "--transport", "http", "--read-only")
-	defer func() { stop(); require.NoError(t, <-done) }()
-	ctx, cancel := context.WithCancel(testctx.Context(t))
-	defer cancel()
-	c := toolstest.NewStreamableHTTPClient(t, base+"/mcp")
-	defer c.Close()
-	require.NoError(t, c.Start(ctx))
-	initialize(t, ctx, c)
+	ctx, c, _ := httpSession(t, "--read-only")
 
 	list, err := c.ListTools(ctx, mcp.ListToolsRequest{})
 	require.NoError(t, err)
@@ -252,14 +262,7 @@ func TestBadSQLDialect(t *testing.T) {
 func TestLocalWarehouseThatCannotStart(t *testing.T) {
 	t.Parallel()
 	bad := filepath.Join(t.TempDir(), "missing-dir", "demo.duckdb")
-	base, stop, done := serveHTTP(t, "--transport", "http", "--local="+bad)
-	defer func() { stop(); require.NoError(t, <-done) }()
-	ctx, cancel := context.WithCancel(testctx.Context(t))
-	defer cancel()
-	c := toolstest.NewStreamableHTTPClient(t, base+"/mcp")
-	defer c.Close()
-	require.NoError(t, c.Start(ctx))
-	initialize(t, ctx, c)
+	ctx, c, base := httpSession(t, "--local="+bad)
 
 	res := callTool(t, ctx, c, tools.ToolRunQuery, map[string]any{"sql": "SELECT 1"})
 	require.True(t, res.IsError)
