@@ -44,28 +44,39 @@ func start(t *testing.T, opts Options) string {
 	t.Helper()
 	front, err := New(echoServer(), opts)
 	require.NoError(t, err)
+	base, stop := serveFront(t, front)
+	t.Cleanup(func() { require.NoError(t, stop()) })
+	return base
+}
+
+// serveFront serves front on a loopback port and returns its base URL and
+// stop, which asks Serve to stop and returns what it returned.
+func serveFront(t *testing.T, front *Server) (base string, stop func() error) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- front.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-	})
-	return "http://" + ln.Addr().String()
+	return "http://" + ln.Addr().String(), func() error { cancel(); return <-done }
 }
 
-func callWhoami(t *testing.T, c *mcpclient.Client) string {
+// initialize starts c and makes the MCP handshake.
+func initialize(t *testing.T, ctx context.Context, c *mcpclient.Client) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(testctx.Context(t))
-	defer cancel()
 	require.NoError(t, c.Start(ctx))
 	init := mcp.InitializeRequest{}
 	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
 	init.Params.ClientInfo = mcp.Implementation{Name: "test", Version: "1"}
 	_, err := c.Initialize(ctx, init)
 	require.NoError(t, err)
+}
+
+func callWhoami(t *testing.T, c *mcpclient.Client) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(testctx.Context(t))
+	defer cancel()
+	initialize(t, ctx, c)
 	req := mcp.CallToolRequest{}
 	req.Params.Name = "whoami"
 	res, err := c.CallTool(ctx, req)
@@ -233,12 +244,7 @@ func TestReadyzReportsShutdown(t *testing.T) {
 	t.Parallel()
 	front, err := New(echoServer(), Options{})
 	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	base := "http://" + ln.Addr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- front.Serve(ctx, ln) }()
+	base, stop := serveFront(t, front)
 
 	resp, err := http.Get(base + ReadyzPath)
 	require.NoError(t, err)
@@ -246,8 +252,7 @@ func TestReadyzReportsShutdown(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 
 	// After shutdown began, the listener is closed: ask the handler directly.
-	cancel()
-	require.NoError(t, <-done)
+	require.NoError(t, stop())
 	rec := httptest.NewRecorder()
 	front.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, ReadyzPath, nil))
 	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)

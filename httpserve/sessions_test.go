@@ -3,7 +3,6 @@ package httpserve
 import (
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -195,12 +194,8 @@ func TestSessionSweeperRunsWithServe(t *testing.T) {
 	front.sessions.now = f.now
 	ticks := make(chan time.Time)
 	front.sessions.ticks = func(time.Duration) (<-chan time.Time, func()) { return ticks, func() {} }
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	f.base = "http://" + ln.Addr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- front.Serve(ctx, ln) }()
+	var stop func() error
+	f.base, stop = serveFront(t, front)
 
 	id := f.initialize(t)
 	assert.Equal(t, http.StatusOK, f.post(t, id, listTools).StatusCode)
@@ -215,8 +210,7 @@ func TestSessionSweeperRunsWithServe(t *testing.T) {
 	}
 	assert.Zero(t, front.sessions.Len(), "the sweeper ended the idle session")
 	assert.Equal(t, http.StatusNotFound, f.post(t, id, listTools).StatusCode)
-	cancel()
-	require.NoError(t, <-done)
+	require.NoError(t, stop())
 }
 
 // "Authorization: bearer <token>" is accepted: the scheme is case-insensitive.

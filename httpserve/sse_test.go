@@ -3,7 +3,6 @@ package httpserve
 import (
 	"bufio"
 	"context"
-	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -56,23 +55,14 @@ func TestSSEStreamEndCancelsItsCalls(t *testing.T) {
 	started, ended := make(chan struct{}), make(chan struct{})
 	front, err := New(blockingServer(started, ended), Options{Transport: SSE})
 	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- front.Serve(ctx, ln) }()
-	defer func() { cancel(); require.NoError(t, <-done) }()
+	base, stop := serveFront(t, front)
+	defer func() { require.NoError(t, stop()) }()
 
-	c, err := mcpclient.NewSSEMCPClient("http://" + ln.Addr().String() + SSEPath)
+	c, err := mcpclient.NewSSEMCPClient(base + SSEPath)
 	require.NoError(t, err)
 	callCtx, callCancel := context.WithCancel(testctx.Context(t)) // hang guard
 	defer callCancel()
-	require.NoError(t, c.Start(callCtx))
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "test", Version: "1"}
-	_, err = c.Initialize(callCtx, init)
-	require.NoError(t, err)
+	initialize(t, callCtx, c)
 	go func() {
 		req := mcp.CallToolRequest{}
 		req.Params.Name = "block"
@@ -105,22 +95,13 @@ func TestShutdownCutsOffCallsPastTheGracePeriod(t *testing.T) {
 	})
 	front, err := New(s, Options{Stateless: true, ShutdownTimeout: time.Millisecond})
 	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- front.Serve(ctx, ln) }()
+	base, stop := serveFront(t, front)
 
-	c, err := mcpclient.NewStreamableHttpClient("http://" + ln.Addr().String() + MCPPath)
+	c, err := mcpclient.NewStreamableHttpClient(base + MCPPath)
 	require.NoError(t, err)
 	callCtx, callCancel := context.WithCancel(testctx.Context(t))
 	defer callCancel()
-	require.NoError(t, c.Start(callCtx))
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "test", Version: "1"}
-	_, err = c.Initialize(callCtx, init)
-	require.NoError(t, err)
+	initialize(t, callCtx, c)
 	callDone := make(chan struct{})
 	go func() {
 		defer close(callDone)
@@ -133,8 +114,7 @@ func TestShutdownCutsOffCallsPastTheGracePeriod(t *testing.T) {
 	case <-callCtx.Done():
 		t.Fatal("the call did not start")
 	}
-	cancel()
-	require.NoError(t, <-done, "a requested stop is not a failure")
+	require.NoError(t, stop(), "a requested stop is not a failure")
 	close(release)
 	<-callDone
 	_ = c.Close()
