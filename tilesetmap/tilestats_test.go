@@ -55,4 +55,28 @@ func TestTilestatsStyle(t *testing.T) {
 	_, _, ok = ts.Attribute("nope")
 	assert.False(t, ok)
 	assert.Empty(t, ParseTilestats(json.RawMessage(`"garbage"`)).Layers)
+
+	// Forms we do not know spoil neither the layer's count nor the other
+	// properties: quantiles as a list of lists, an attribute that is not
+	// an object, a count with a fraction.
+	ts = ParseTilestats(json.RawMessage(`{"layers": [{"layer": "default", "count": 7, "geometry": "Point", "attributes": [
+		{"attribute": "a", "type": "Number", "count": 7.0, "min": 1, "max": 2, "quantiles": [[1, 2], [1, 1.5, 2]]},
+		"odd",
+		{"attribute": "b", "type": "String", "count": 7, "categories": [{"category": "x", "frequency": 7.0}]}]}]}`))
+	require.Len(t, ts.Layers, 1)
+	assert.EqualValues(t, 7, ts.Layers[0].Count)
+	a, features, ok = ts.Attribute("a")
+	require.True(t, ok)
+	s, err = mapstyle.FromStats(a.Style(true, features))
+	require.NoError(t, err)
+	assert.Equal(t, mapstyle.MethodEqualInterval, s.Method, "the quantiles' form is unknown: min and max")
+	a, features, _ = ts.Attribute("b")
+	s, err = mapstyle.FromStats(a.Style(false, features))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"x"}, s.Categories)
+
+	// A layer whose attributes are not a list keeps its count.
+	ts = ParseTilestats(json.RawMessage(`{"layers": [{"layer": "default", "count": 3, "attributes": {"a": 1}}]}`))
+	require.Len(t, ts.Layers, 1)
+	assert.EqualValues(t, 3, ts.Layers[0].Count)
 }
