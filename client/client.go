@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -168,6 +169,10 @@ type call struct {
 	query      url.Values
 	body       []byte
 	bodyType   string
+	// acceptEncoding, when set, is sent as Accept-Encoding: the caller then
+	// reads the body as the server encoded it (net/http decodes gzip
+	// itself only when it asked for it).
+	acceptEncoding string
 	// idempotent calls may be repeated after any retryable failure; others only when
 	// the request certainly never reached the server.
 	idempotent bool
@@ -267,7 +272,7 @@ func (c *Client) attempts(ctx context.Context, cl *call) (*http.Response, error)
 			return resp, nil
 		}
 
-		body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		body, readErr := io.ReadAll(io.LimitReader(errorBody(cl, resp), maxErrorBody))
 		resp.Body.Close()
 		if readErr != nil && ctx.Err() != nil {
 			return nil, c.wrap(cl, ctx.Err())
@@ -328,6 +333,9 @@ func (c *Client) send(ctx context.Context, cl *call, attempt int) (resp *http.Re
 	if cl.bodyType != "" {
 		req.Header.Set("Content-Type", cl.bodyType)
 	}
+	if cl.acceptEncoding != "" {
+		req.Header.Set("Accept-Encoding", cl.acceptEncoding)
+	}
 
 	start := c.now()
 	resp, err = c.httpClient.Do(req)
@@ -355,6 +363,19 @@ func (c *Client) send(ctx context.Context, cl *call, attempt int) (resp *http.Re
 		c.log.LogAttrs(ctx, slog.LevelDebug, "carto request", append(attrs, slog.Int("status", resp.StatusCode))...)
 	}
 	return resp, true, nil
+}
+
+// errorBody is resp's body decoded: net/http leaves a gzip body encoded when
+// the call set Accept-Encoding itself, and an error is read as text.
+func errorBody(cl *call, resp *http.Response) io.Reader {
+	if cl.acceptEncoding == "" || !strings.EqualFold(strings.TrimSpace(resp.Header.Get("Content-Encoding")), "gzip") {
+		return resp.Body
+	}
+	zr, err := gzip.NewReader(resp.Body)
+	if err != nil {
+		return strings.NewReader("(an undecodable gzip body)")
+	}
+	return zr
 }
 
 // tokenError is a failure of the token source, before any request was sent.

@@ -42,6 +42,14 @@ func TestClientTilesetLoop(t *testing.T) {
 			require.NoError(t, err, "an uncompressed MVT")
 			require.Len(t, layers, 1)
 			assert.Len(t, layers[0].Features, 3381)
+			// TileGzip: the stored gzip bytes, whatever the transport.
+			gz, err := c.Maps.TileGzip(ctx(t), "", out, 0, 0, 0)
+			require.NoError(t, err)
+			require.Equal(t, []byte{0x1f, 0x8b}, gz[:2], "gzip")
+			gzLayers, err := mvt.UnmarshalGzipped(gz)
+			require.NoError(t, err)
+			assert.Equal(t, layers, gzLayers)
+			assert.Less(t, len(gz), len(data))
 
 			data, err = c.Maps.Tile(ctx(t), "", out, 5, 0, 31)
 			require.NoError(t, err)
