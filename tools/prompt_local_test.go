@@ -48,7 +48,8 @@ func TestCreateTilesetPromptOnLocal(t *testing.T) {
 	e.ok(e.call(tools.ToolGetTilesetTile, map[string]any{"tileset": "carto_local.main.pts_agg", "z": 0, "x": 0, "y": 0}), &tile)
 	data, err := base64.StdEncoding.DecodeString(tile.Data)
 	require.NoError(t, err)
-	layers, err := mvt.Unmarshal(data)
+	assert.Equal(t, "gzip", tile.Encoding)
+	layers, err := mvt.UnmarshalGzipped(data)
 	require.NoError(t, err)
 	require.Len(t, layers, 1)
 	var total float64

@@ -29,14 +29,15 @@ type GetTilesetTileOutput struct {
 	X          int    `json:"x" jsonschema:"required"`
 	Y          int    `json:"y" jsonschema:"required"`
 	Empty      bool   `json:"empty" jsonschema:"required" jsonschema_description:"True when the tileset has no tile here (no features): data is then absent."`
-	Format     string `json:"format" jsonschema:"required" jsonschema_description:"Always mvt: a Mapbox Vector Tile (protobuf), uncompressed."`
-	Bytes      int    `json:"bytes" jsonschema:"required" jsonschema_description:"Size of the tile in bytes."`
-	Data       string `json:"data,omitempty" jsonschema_description:"The tile, base64-encoded."`
+	Format     string `json:"format" jsonschema:"required" jsonschema_description:"Always mvt: a Mapbox Vector Tile (protobuf)."`
+	Encoding   string `json:"encoding,omitempty" jsonschema:"enum=gzip" jsonschema_description:"How data is compressed: gzip (RFC 1952), as tilesets store their tiles; decompress it to get the MVT. Absent when the tile is empty."`
+	Bytes      int    `json:"bytes" jsonschema:"required" jsonschema_description:"Size of the tile as sent in data (gzip-compressed), in bytes, before base64."`
+	Data       string `json:"data,omitempty" jsonschema_description:"The tile, gzip-compressed (see encoding), then base64-encoded."`
 	// TileJSON is the tileset's TileJSON, when asked for.
 	TileJSON json.RawMessage `json:"tilejson,omitempty" jsonschema_description:"The tileset's TileJSON, when include_tilejson was set."`
 }
 
-const getTilesetTileDescription = `Return one vector tile (z/x/y, Mapbox Vector Tile, base64) of a tileset made by CREATE_SIMPLE_TILESET or CREATE_TILESET, and optionally its TileJSON. For map views, which have no network of their own and load a tileset tile by tile through this tool; not meant for the model.`
+const getTilesetTileDescription = `Return one vector tile (z/x/y, Mapbox Vector Tile, gzip-compressed, base64) of a tileset made by CREATE_SIMPLE_TILESET or CREATE_TILESET, and optionally its TileJSON. For map views, which have no network of their own and load a tileset tile by tile through this tool; not meant for the model.`
 
 // maxTileZoom bounds z (CARTO's tiler stops at 20 or so).
 const maxTileZoom = 24
@@ -68,15 +69,18 @@ func (d *Deps) getTilesetTile(ctx context.Context, in GetTilesetTileInput, info 
 		}
 		out.TileJSON = tj.Raw
 	}
-	data, err := c.Maps.Tile(ctx, conn, name, in.Z, in.X, in.Y)
+	// The tile travels as the tileset stores it, gzip-compressed: a third
+	// to a fifth of the MVT's size (the view decompresses it).
+	data, err := c.Maps.TileGzip(ctx, conn, name, in.Z, in.X, in.Y)
 	if err != nil {
 		return nil, describeError(opTileset, err, d.opts.CallTimeout)
 	}
 	out.Empty, out.Bytes = len(data) == 0, len(data)
 	if len(data) > 0 {
+		out.Encoding = "gzip"
 		out.Data = base64.StdEncoding.EncodeToString(data)
 	}
-	text := fmt.Sprintf("Tile %d/%d/%d of %s: %d bytes of MVT.", in.Z, in.X, in.Y, name, len(data))
+	text := fmt.Sprintf("Tile %d/%d/%d of %s: %d bytes of gzip-compressed MVT.", in.Z, in.X, in.Y, name, len(data))
 	if out.Empty {
 		text = fmt.Sprintf("Tile %d/%d/%d of %s is empty (no features there).", in.Z, in.X, in.Y, name)
 	}

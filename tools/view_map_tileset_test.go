@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -223,6 +224,14 @@ func TestViewMapTilesetInBrowser(t *testing.T) {
 	assert.Equal(t, 4, got.Rendered.Tiles)
 	assert.Zero(t, got.Rendered.TileErrors)
 	assert.Equal(t, 4, got.Rendered.TileCalls)
+	// The tiles came gzip-compressed, and the view decompressed every one
+	// of them before drawing them (the pixels and the popup below).
+	sent := measureTransfer(t, got.ToolCalls)
+	assert.Equal(t, 4, sent.Gzipped, "every tile was sent as gzip")
+	assert.Equal(t, 4, got.Rendered.GzipTiles, "the view decompressed four gzip tiles")
+	assert.Equal(t, sent.DataBytes, got.Rendered.TileBytes, "the view received the gzip bytes")
+	assert.Equal(t, sent.MVTBytes, got.Rendered.MVTBytes, "and decompressed them to the MVT")
+	assert.Less(t, sent.DataBytes, sent.MVTBytes)
 	assert.Regexp(t, `^view_tiles · zoom 1 · 4 tiles, 57 features$`, got.Status, "the view's own status line")
 	assert.Equal(t, 57, got.Rendered.Features, "every feature drawn and counted once, though those on tile edges are in two tiles")
 
@@ -279,6 +288,31 @@ func TestViewMapTilesetInBrowserNoServerTools(t *testing.T) {
 	assert.Zero(t, got.Rendered.Tiles)
 	assert.Equal(t, 4, got.Rendered.TileErrors, "each of the four tiles at zoom 1 failed once")
 	assert.Contains(t, got.Status, "4 tile errors: not supported by the test host (this host may not let the map call server tools)")
+}
+
+// TestViewMapTilesetInBrowserNoDecompression: in a browser without
+// DecompressionStream the gzip tiles cannot be read, and the view says so.
+func TestViewMapTilesetInBrowserNoDecompression(t *testing.T) {
+	t.Parallel()
+	browser := browserOrSkip(t)
+	e := newLocalEnv(t, inProcess, "")
+	makeTileset(t, e, "old_browser_tiles", 2)
+	args := map[string]any{"tileset": "old_browser_tiles", "image": "never"}
+	res := e.call(tools.ToolViewMap, args)
+	require.False(t, res.IsError, "%v", res.Content)
+	result, err := json.Marshal(res)
+	require.NoError(t, err)
+	// The view's script runs after this one, which takes the API away.
+	html := strings.Replace(mapview.HTML(), "<script>", "<script>delete window.DecompressionStream;</script><script>", 1)
+	require.NotEqual(t, mapview.HTML(), html)
+	got, err := viewtest.Run(testContext(t), html, result, viewtest.Options{Browser: browser, Input: args, Dir: t.TempDir(), CallTool: forwardTo(e)})
+	require.NoError(t, err)
+	assert.Empty(t, got.Violations, "CSP violations")
+	assert.Empty(t, got.Errors, "script errors")
+	assert.Len(t, got.ToolCalls, 4, "the tiles came")
+	assert.Zero(t, got.Rendered.Tiles)
+	assert.Equal(t, 4, got.Rendered.TileErrors)
+	assert.Contains(t, got.Status, "4 tile errors: tiles come gzip-compressed and this browser cannot decompress them (it has no DecompressionStream)")
 }
 
 // showTilesetInBrowser calls view_map with args and shows its result in

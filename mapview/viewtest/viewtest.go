@@ -25,6 +25,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -52,13 +53,21 @@ type Rendered struct {
 	Features int `json:"features"`
 	// Tiles, TileErrors and TileCalls describe a tileset: tiles with data
 	// in view, tiles that failed, and get_tileset_tile calls made.
-	Tiles      int        `json:"tiles"`
-	TileErrors int        `json:"tileErrors"`
-	TileCalls  int        `json:"tileCalls"`
-	Status     string     `json:"status"`
-	Zoom       float64    `json:"zoom"`
-	Center     [2]float64 `json:"center"` // lon, lat
-	Size       [2]float64 `json:"size"`   // the map's width and height in CSS pixels
+	Tiles      int `json:"tiles"`
+	TileErrors int `json:"tileErrors"`
+	TileCalls  int `json:"tileCalls"`
+	// TileBytes are the tile bytes the view received (after base64),
+	// GzipTiles the tiles among them that came gzip-compressed and were
+	// decompressed, MVTBytes the tiles decompressed, InflateMs the time
+	// spent decompressing (wall clock: for reading, not for asserting).
+	TileBytes int        `json:"tileBytes"`
+	GzipTiles int        `json:"gzipTiles"`
+	MVTBytes  int        `json:"mvtBytes"`
+	InflateMs float64    `json:"inflateMs"`
+	Status    string     `json:"status"`
+	Zoom      float64    `json:"zoom"`
+	Center    [2]float64 `json:"center"` // lon, lat
+	Size      [2]float64 `json:"size"`   // the map's width and height in CSS pixels
 	// Legend is the legend as the view drew it, line by line.
 	Legend []LegendEntry `json:"legend"`
 }
@@ -102,6 +111,12 @@ type Result struct {
 	// ToolCalls are the view's tools/call requests, in order, when
 	// Options.CallTool answered them.
 	ToolCalls []ToolCall
+	// Metrics are Chromium's Performance.getMetrics for the page (the
+	// host and the view share its renderer) once the view has drawn, with
+	// durations in seconds of thread CPU time (TaskDuration,
+	// ScriptDuration...; ProcessTime is the renderer's CPU time): for
+	// measuring, not for asserting.
+	Metrics map[string]float64
 }
 
 // ToolCall is one tools/call the view made through the host.
@@ -226,6 +241,9 @@ func Run(ctx context.Context, html string, toolResult json.RawMessage, opts Opti
 	if _, err := chromedp.Call(bctx, log.Enable, cdp.Empty{}); err != nil {
 		return nil, fmt.Errorf("viewtest: %w", err)
 	}
+	if _, err := chromedp.Call(bctx, performance.Enable, performance.EnableParams{TimeDomain: performance.EnableTimeDomainThreadTicks}); err != nil {
+		return nil, fmt.Errorf("viewtest: %w", err)
+	}
 	if opts.CallTool != nil {
 		if _, err := chromedp.Call(bctx, runtime.AddBinding, runtime.AddBindingParams{Name: bindingName}); err != nil {
 			return nil, fmt.Errorf("viewtest: %w", err)
@@ -254,6 +272,14 @@ func Run(ctx context.Context, html string, toolResult json.RawMessage, opts Opti
 	)
 	if err != nil {
 		return nil, fmt.Errorf("viewtest: %w", err)
+	}
+	metrics, err := chromedp.Call(bctx, performance.GetMetrics, cdp.Empty{})
+	if err != nil {
+		return nil, fmt.Errorf("viewtest: %w", err)
+	}
+	res.Metrics = map[string]float64{}
+	for _, m := range metrics.Metrics {
+		res.Metrics[m.Name] = m.Value
 	}
 	// The status line, from the view's own DOM.
 	frames, err := chromedp.Run(bctx, chromedp.Nodes(chromedp.CSS("#view")))

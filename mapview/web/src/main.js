@@ -106,7 +106,7 @@ function showTileset(meta, style) {
   const update = () => {
     const t = layer.tilesInView();
     const st = source.stats;
-    let text = meta.name + ' · zoom ' + layer.dataTile({ z: layer._tileZoom, x: 0, y: 0 }).z + ' · ';
+    let text = meta.name + ' · zoom ' + layer.dataZoom(view.map) + ' · ';
     if (t.loading > 0) text += 'loading tiles… ' + count(t.data + t.empty, 'tile') + ' of ' + (t.data + t.empty + t.loading);
     else text += count(t.data, 'tile') + (t.empty ? ' (and ' + t.empty + ' empty)' : '') + ', ' + count(layer.featuresInView(), 'feature');
     let kind = '';
@@ -131,7 +131,17 @@ function showTileset(meta, style) {
   layer.on('load', () => {
     update();
     const t = layer.tilesInView();
-    reportRendered(layer.featuresInView(), { tiles: t.data, emptyTiles: t.empty, tileErrors: source.stats.errors, tileCalls: source.stats.calls });
+    const st = source.stats;
+    reportRendered(layer.featuresInView(), {
+      tiles: t.data,
+      emptyTiles: t.empty,
+      tileErrors: st.errors,
+      tileCalls: st.calls,
+      tileBytes: st.bytes,
+      gzipTiles: st.gzipped,
+      mvtBytes: st.mvtBytes,
+      inflateMs: st.inflateMs,
+    });
   });
   update();
 }

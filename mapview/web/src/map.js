@@ -156,7 +156,7 @@ export class MapView {
     }
     this.addOverlay(this.tileset);
     this.map.on('click', (e) => {
-      const f = this.tileset && this.tileset.featureAt(e.latlng);
+      const f = this.tileset && this.tileset.featureAt(this.map, e.latlng);
       if (f) L.popup({ maxWidth: 320, maxHeight: 260 }).setLatLng(e.latlng).setContent(propertiesTable(f.properties || {})).openOn(this.map);
     });
     return this.tileset;

@@ -1,7 +1,9 @@
 // A tileset on the map: its vector tiles loaded one at a time through the
 // host (the view has no network: the app-only tool get_tileset_tile returns
-// each tile as base64 MVT), decoded with @mapbox/vector-tile + pbf, and
-// drawn on canvas tiles styled like the rest of the map.
+// each tile as base64 of gzip-compressed MVT, as tilesets store them),
+// decompressed with the browser's DecompressionStream, decoded with
+// @mapbox/vector-tile + pbf, and drawn on canvas tiles styled like the rest
+// of the map.
 //
 // Bounded work: at most MAX_CONCURRENT tool calls at once, MAX_CALLS in the
 // view's life, tiles only inside the tileset's bounds and zoom levels
@@ -26,7 +28,10 @@ export class TileSource {
     this.queue = [];
     this.active = 0;
     this.wanted = new Map(); // key -> number of canvas tiles waiting for it
-    this.stats = { calls: 0, loaded: 0, empty: 0, errors: 0, lastError: '' };
+    // bytes: tile bytes received (after base64); gzipped: tiles that came
+    // gzip-compressed; mvtBytes: the tiles decompressed; inflateMs: time
+    // spent decompressing (wall clock, for measuring).
+    this.stats = { calls: 0, loaded: 0, empty: 0, errors: 0, lastError: '', bytes: 0, gzipped: 0, mvtBytes: 0, inflateMs: 0 };
   }
 
   // get resolves to the decoded tile ({ layers: [{ name, extent, features }] })
@@ -95,7 +100,18 @@ export class TileSource {
       this.stats.empty++;
       return null;
     }
-    const tile = decodeTile(await inflate(base64Bytes(sc.data)));
+    let bytes = base64Bytes(sc.data);
+    this.stats.bytes += bytes.length;
+    if (sc.encoding === 'gzip') {
+      const start = performance.now();
+      bytes = await gunzip(bytes);
+      this.stats.inflateMs += performance.now() - start;
+      this.stats.gzipped++;
+    } else if (sc.encoding) {
+      throw new Error('the tile came with encoding ' + sc.encoding + ', which this view cannot read');
+    }
+    this.stats.mvtBytes += bytes.length;
+    const tile = decodeTile(bytes);
     this.stats.loaded++;
     return tile;
   }
@@ -114,14 +130,24 @@ function base64Bytes(s) {
   return out;
 }
 
-// inflate undoes gzip when a tile comes compressed (tilesets store their
-// tiles gzip-compressed; get_tileset_tile normally sends them decompressed)
-// with the browser's own DecompressionStream.
-async function inflate(bytes) {
-  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
-  if (typeof DecompressionStream === 'undefined') throw new Error('the tile is gzip-compressed and this browser cannot decompress it');
+// gunzip decompresses a tile with the browser's own DecompressionStream
+// (Chromium 80+, Firefox 113+, Safari 16.4+).
+async function gunzip(bytes) {
+  if (typeof DecompressionStream === 'undefined') {
+    throw new Error('tiles come gzip-compressed and this browser cannot decompress them (it has no DecompressionStream): open the map in a current browser or app');
+  }
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+  try {
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch (err) {
+    throw new Error('a tile could not be decompressed (' + err.message + ')');
+  }
+}
+
+// tileKey names a canvas tile by its coords (GridLayer's createTile
+// coords and the tileunload event's).
+function tileKey(coords) {
+  return coords.z + '/' + coords.x + '/' + coords.y;
 }
 
 // decodeTile reads every layer's features with their geometry in tile
@@ -171,7 +197,7 @@ export const TilesetLayer = L.GridLayer.extend({
     this.meta = meta;
     this.colorOf = colorOf;
     this.drawn = new Map(); // canvas tile key -> { tile, dataKey, features }
-    this.on('tileunload', (e) => this.release(this._tileCoordsToKey(e.coords)));
+    this.on('tileunload', (e) => this.release(tileKey(e.coords)));
   },
 
   // dataTile is the tile of the tileset that holds coords: itself, or its
@@ -187,7 +213,7 @@ export const TilesetLayer = L.GridLayer.extend({
     const ratio = window.devicePixelRatio || 1;
     canvas.width = canvas.height = TILE * ratio;
     const d = this.dataTile(coords);
-    const key = this._tileCoordsToKey(coords);
+    const key = tileKey(coords);
     const dataKey = d.z + '/' + d.x + '/' + d.y;
     this.source.want(dataKey, 1);
     this.drawn.set(key, { dataKey, features: 0, tile: undefined, coords, d });
@@ -233,15 +259,30 @@ export const TilesetLayer = L.GridLayer.extend({
     return n;
   },
 
-  // featureAt finds the feature drawn under a click, for its popup.
-  featureAt(latlng) {
-    const map = this._map;
-    const z = this._tileZoom;
-    const p = map.project(latlng, z);
-    const coords = L.point(Math.floor(p.x / TILE), Math.floor(p.y / TILE));
-    coords.z = z;
-    const entry = this.drawn.get(this._tileCoordsToKey(coords));
+  // dataZoom is the zoom of the tileset's tiles drawn at the map's zoom:
+  // Leaflet draws the tiles of the nearest whole zoom, minzoom's below it,
+  // and dataTile enlarges maxzoom's above it.
+  dataZoom(map) {
+    return Math.min(this.meta.maxzoom, Math.max(this.meta.minzoom, Math.round(map.getZoom())));
+  },
+
+  // featureAt finds the feature drawn under a click on map, for its popup:
+  // in the canvas tile under latlng, of the zoom nearest the map's (while
+  // zooming, the tiles of two zooms may be on screen).
+  featureAt(map, latlng) {
+    const zoom = map.getZoom();
+    let entry = null;
+    let p = null;
+    for (const e of this.drawn.values()) {
+      if (entry && Math.abs(e.coords.z - zoom) >= Math.abs(entry.coords.z - zoom)) continue;
+      const q = map.project(latlng, e.coords.z);
+      if (Math.floor(q.x / TILE) === e.coords.x && Math.floor(q.y / TILE) === e.coords.y) {
+        entry = e;
+        p = q;
+      }
+    }
     if (!entry || !entry.tile) return null;
+    const coords = entry.coords;
     const px = p.x - coords.x * TILE;
     const py = p.y - coords.y * TILE;
     let best = null;
