@@ -71,7 +71,7 @@ func reportRows(b *testing.B, rows int) {
 
 // BenchmarkDecode decodes whole bodies held in memory through decodeQueryResult.
 func BenchmarkDecode(b *testing.B) {
-	for _, n := range []int{10_000, 1_000_000} {
+	for _, n := range []int{100, 10_000, 1_000_000} {
 		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
 			body := benchBody(n)
 			b.SetBytes(int64(len(body)))

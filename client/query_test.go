@@ -276,6 +276,15 @@ func TestDecodeShapes(t *testing.T) {
 			wantRows: [][]string{{"1", "2"}},
 		},
 		{
+			// Each member is first tried in the slot of its position: a row
+			// whose keys move, or that lacks one, must still land right.
+			name: "keys that change order from row to row, and a missing key",
+			body: `{"schema":[{"name":"a","type":"number"},{"name":"b","type":"number"},{"name":"c","type":"number"}],` +
+				`"rows":[{"a":1,"b":2,"c":3},{"c":6,"a":4,"b":5},{"a":7,"c":9},{"b":11,"a":10,"c":12}]}`,
+			wantCols: []Column{{"a", "number"}, {"b", "number"}, {"c", "number"}},
+			wantRows: [][]string{{"1", "2", "3"}, {"4", "5", "6"}, {"7", "null", "9"}, {"10", "11", "12"}},
+		},
+		{
 			name:     "a key the schema lacks is kept as an unknown column",
 			body:     `{"schema":[{"name":"a","type":"number"}],"rows":[{"a":1,"z":"x"}]}`,
 			wantCols: []Column{{"a", "number"}, {"z", "unknown"}},

@@ -81,6 +81,13 @@ func (s *rowStream) fill() error {
 
 // peek returns the next byte without scanning it.
 func (s *rowStream) peek() (byte, error) {
+	if s.i < len(s.buf) { // small enough to be inlined
+		return s.buf[s.i], nil
+	}
+	return s.peekAfterFill()
+}
+
+func (s *rowStream) peekAfterFill() (byte, error) {
 	for s.i == len(s.buf) {
 		if err := s.fill(); err != nil {
 			return 0, err
@@ -91,6 +98,15 @@ func (s *rowStream) peek() (byte, error) {
 
 // nonSpace skips whitespace and returns the next byte, not scanned.
 func (s *rowStream) nonSpace() (byte, error) {
+	// Compact JSON, the usual answer, has no whitespace between tokens: a
+	// fast path small enough to be inlined.
+	if s.i < len(s.buf) && s.buf[s.i] > ' ' {
+		return s.buf[s.i], nil
+	}
+	return s.skipSpace()
+}
+
+func (s *rowStream) skipSpace() (byte, error) {
 	for {
 		for s.i < len(s.buf) {
 			switch c := s.buf[s.i]; c {
@@ -115,27 +131,44 @@ func (s *rowStream) syntax(format string, args ...any) error {
 func (s *rowStream) str() (escaped bool, err error) {
 	s.i++ // the opening quote
 	for {
-		for s.i < len(s.buf) {
-			switch c := s.buf[s.i]; {
-			case c == '"':
-				s.i++
-				return escaped, nil
-			case c == '\\':
-				escaped = true
-				if err := s.escape(); err != nil {
-					return escaped, err
-				}
-				continue
-			case c < 0x20:
-				return escaped, s.syntax("invalid character %q in a string", c)
-			}
-			s.i++
+		// The bytes of a string are scanned with local copies of the buffer
+		// and position, one table lookup each: this loop is most of a row.
+		buf := s.buf
+		i := s.i
+		for i < len(buf) && !stringSpecial[buf[i]] {
+			i++
 		}
-		if err := s.fill(); err != nil {
-			return escaped, err
+		s.i = i
+		if i == len(buf) {
+			if err := s.fill(); err != nil {
+				return escaped, err
+			}
+			continue
+		}
+		switch c := buf[i]; {
+		case c == '"':
+			s.i++
+			return escaped, nil
+		case c == '\\':
+			escaped = true
+			if err := s.escape(); err != nil {
+				return escaped, err
+			}
+		default:
+			return escaped, s.syntax("invalid character %q in a string", c)
 		}
 	}
 }
+
+// stringSpecial marks the bytes that end the plain run of a string: its
+// closing quote, an escape, and the control characters JSON forbids in it.
+var stringSpecial = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
 
 // escape scans the escape sequence at the next byte, a backslash.
 func (s *rowStream) escape() error {
@@ -168,15 +201,18 @@ func (s *rowStream) escape() error {
 func (s *rowStream) digits() (int, error) {
 	n := 0
 	for {
-		c, err := s.peek()
-		if err != nil {
-			return n, err
+		buf, i := s.buf, s.i
+		for i < len(buf) && '0' <= buf[i] && buf[i] <= '9' {
+			i++
 		}
-		if c < '0' || c > '9' {
+		n += i - s.i
+		s.i = i
+		if i < len(buf) {
 			return n, nil
 		}
-		s.i++
-		n++
+		if err := s.fill(); err != nil {
+			return n, err
+		}
 	}
 }
 
@@ -244,6 +280,10 @@ func (s *rowStream) literal(c byte) error {
 		word = "true"
 	case 'f':
 		word = "false"
+	}
+	if len(s.buf)-s.i >= len(word) && string(s.buf[s.i:s.i+len(word)]) == word {
+		s.i += len(word)
+		return nil
 	}
 	for j := 0; j < len(word); j++ {
 		b, err := s.peek()
@@ -412,10 +452,19 @@ func (d *resultDecoder) placeRow(b []byte) ([]json.RawMessage, int64, error) {
 	d.indexSchema()
 	row := d.newRow(len(d.rowKeys))
 	var size int64
-	for _, m := range d.members {
-		i, err := d.column(b[m.keyStart:m.keyEnd], m.escaped)
-		if err != nil {
-			return nil, 0, err
+	// Rows nearly always list their keys in the same order: the j-th member
+	// is first tried against the j-th column, which costs a comparison where
+	// a lookup costs a hash. Only while no two columns share a name, so that
+	// this finds the slot the index would.
+	positional := len(d.colIndex) == len(d.rowKeys)
+	for j, m := range d.members {
+		key := b[m.keyStart:m.keyEnd]
+		i := j
+		if !positional || m.escaped || j >= len(d.rowKeys) || d.rowKeys[j] != string(key) {
+			var err error
+			if i, err = d.column(key, m.escaped); err != nil {
+				return nil, 0, err
+			}
 		}
 		for len(row) <= i {
 			row = append(row, nil)

@@ -103,3 +103,37 @@ func BenchmarkTextBytesPerRow(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkQueryResultForms is run_query's own work on a decoded result of
+// 100 rows: the byte cap, the text form and the structured form, as the
+// handler does it after the client has read CARTO's answer.
+func BenchmarkQueryResultForms(b *testing.B) {
+	for _, ds := range benchDatasets {
+		b.Run(ds.name, func(b *testing.B) {
+			const n = 100
+			res := &client.QueryResult{Method: "POST"}
+			for _, c := range ds.cols {
+				res.Columns = append(res.Columns, client.Column{Name: c.Name, Type: c.Type})
+			}
+			for i := range n {
+				row := ds.row(i)
+				vals := make([]json.RawMessage, len(row))
+				for j, v := range row {
+					vals[j] = cartofake.AppendValue(nil, v)
+				}
+				res.Rows = append(res.Rows, vals)
+			}
+			d, err := NewDeps(Options{Client: &client.Client{}, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				out, text := d.shapeQueryResult("conn", res, n, 0, false)
+				if _, cerr := queryResult(out, text); cerr != nil {
+					b.Fatal(cerr.text)
+				}
+			}
+		})
+	}
+}

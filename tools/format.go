@@ -195,10 +195,18 @@ func bareString(s []byte) bool {
 	if len(s) == 0 || s[0] == '"' || s[0] == '{' || s[0] == '[' || isJSONScalar(s) {
 		return false
 	}
+	// One pass over the bytes, a table lookup each: most strings are ASCII,
+	// and then the only space to look for at either end is ' ' (the others
+	// are control characters, refused here) and there is no separator.
+	var seen byte
 	for _, c := range s {
-		if c == ',' || c == '"' || c < 0x20 || c == 0x7f {
-			return false
-		}
+		seen |= bareByte[c]
+	}
+	switch {
+	case seen&bareRefused != 0:
+		return false
+	case seen&bareNonASCII == 0:
+		return s[0] != ' ' && s[len(s)-1] != ' '
 	}
 	// No space of any kind at either end (it would be lost on reading), and no
 	// Unicode line or paragraph separator inside (it would look like a new row).
@@ -216,6 +224,24 @@ func bareString(s []byte) bool {
 	}
 	return true
 }
+
+// bareByte classifies the bytes of a string for bareString.
+var bareByte = func() (t [256]byte) {
+	for c := range 256 {
+		switch {
+		case c == ',' || c == '"' || c < 0x20 || c == 0x7f:
+			t[c] = bareRefused
+		case c >= 0x80:
+			t[c] = bareNonASCII
+		}
+	}
+	return t
+}()
+
+const (
+	bareRefused  = 1 << iota // a comma, a quote or a control character
+	bareNonASCII             // part of a multi-byte UTF-8 sequence
+)
 
 // isJSONScalar reports whether s spells a JSON number, true, false or null.
 func isJSONScalar(s []byte) bool {

@@ -155,17 +155,18 @@ func appendExactValue(b []byte, v json.RawMessage, allNumbers bool) (_ []byte, q
 // in its output by default: <, >, & or U+2028/U+2029 (E2 80 A8/A9).
 func needsHTMLEscape(v []byte) bool {
 	for i, c := range v {
-		switch c {
-		case '<', '>', '&':
+		if !htmlSpecial[c] { // one lookup per byte: the usual case
+			continue
+		}
+		if c != 0xE2 || i+2 < len(v) && v[i+1] == 0x80 && (v[i+2] == 0xA8 || v[i+2] == 0xA9) {
 			return true
-		case 0xE2:
-			if i+2 < len(v) && v[i+1] == 0x80 && (v[i+2] == 0xA8 || v[i+2] == 0xA9) {
-				return true
-			}
 		}
 	}
 	return false
 }
+
+// htmlSpecial marks <, >, & and the first byte of U+2028/U+2029.
+var htmlSpecial = [256]bool{'<': true, '>': true, '&': true, 0xE2: true}
 
 // eachNumber calls f with the start and end of each number in the compact,
 // valid JSON value v, outside strings.
