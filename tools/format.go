@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/carto-mcp/carto-mcp/client"
 )
@@ -56,7 +58,9 @@ func (d *Deps) shapeQueryResult(conn string, res *client.QueryResult, limit, req
 	for i, c := range res.Columns {
 		out.Columns[i] = Column{Name: c.Name, Type: c.Type}
 	}
-	rows, lines, cut, byBytes := capRows(res.Columns, res.Rows, d.opts.MaxTextBytes)
+	// The summary line and a usual notice fit in the 512 bytes more.
+	text := appendTextHead(nil, out.Columns, len(res.Rows) > 0, linesRoom(res.Rows, d.opts.MaxTextBytes)+512)
+	rows, text, cut, byBytes := capRows(res.Columns, res.Rows, d.opts.MaxTextBytes, text)
 	out.Rows, out.RowCount, out.CutValues = rows, len(rows), cut
 
 	switch {
@@ -98,7 +102,7 @@ func (d *Deps) shapeQueryResult(conn string, res *client.QueryResult, limit, req
 	if out.Rows == nil {
 		out.Rows = [][]json.RawMessage{}
 	}
-	return out, renderText(out, lines)
+	return out, finishText(text, out)
 }
 
 func cutNotice(cut []CutValue, capBytes int, moreRows bool) string {
@@ -122,38 +126,25 @@ func cutNotice(cut []CutValue, capBytes int, moreRows bool) string {
 // over the cap alone is kept with its largest values cut (see cutRow), so the
 // reader always sees something. It returns the rows kept (values compacted:
 // insignificant whitespace inside objects and arrays dropped, nothing else
-// changed) and their text lines, newline included.
-func capRows(cols []client.Column, rows [][]json.RawMessage, capBytes int) (kept [][]json.RawMessage, lines [][]byte, cut []CutValue, byBytes bool) {
-	used := 0
+// changed), and text with their lines appended, newline included: the lines
+// are written once, where the text form will have them.
+func capRows(cols []client.Column, rows [][]json.RawMessage, capBytes int, text []byte) (kept [][]json.RawMessage, _ []byte, cut []CutValue, byBytes bool) {
 	kept = make([][]json.RawMessage, 0, len(rows))
-	lines = make([][]byte, 0, len(rows))
-	// One buffer holds every line: sized once, as a line is never longer than
-	// its values plus a separator each (compacting and unquoting only shorten).
-	size := 0
-	for _, row := range rows {
-		size += len(row) + 1
-		for _, v := range row {
-			size += len(v)
-		}
-	}
-	buf := make([]byte, 0, max(0, min(size, capBytes+1)))
+	head := len(text)
 	for i, row := range rows {
 		row = compactRow(row)
-		start := len(buf)
-		buf = appendTextRow(buf, row)
-		line := buf[start:len(buf):len(buf)]
-		if used+len(line) > capBytes {
+		start := len(text)
+		text = appendTextRow(text, row)
+		if len(text)-head > capBytes {
 			if i > 0 {
-				return kept, lines, nil, true
+				return kept, text[:start], nil, true
 			}
 			row, cut = cutRow(cols, row, capBytes)
-			return append(kept, row), append(lines, appendTextRow(nil, row)), cut, len(rows) > 1
+			return append(kept, row), appendTextRow(text[:start], row), cut, len(rows) > 1
 		}
-		used += len(line)
 		kept = append(kept, row)
-		lines = append(lines, line)
 	}
-	return kept, lines, nil, false
+	return kept, text, nil, false
 }
 
 // appendTextRow appends a row's text line, newline included.
@@ -382,41 +373,57 @@ func marshalNoEscape(v any) []byte {
 	return bytes.TrimRight(b.Bytes(), "\n")
 }
 
-// renderText writes the text form of out, whose rows' lines are lines.
-func renderText(out RunQueryOutput, lines [][]byte) string {
-	names := make([]string, len(out.Columns))
-	types := make([]string, len(out.Columns))
-	for i, c := range out.Columns {
+// linesRoom is the most bytes capRows appends: a line is never longer than
+// its values plus a separator each (compacting and unquoting only shorten).
+func linesRoom(rows [][]json.RawMessage, capBytes int) int {
+	size := 0
+	for _, row := range rows {
+		size += len(row) + 1
+		for _, v := range row {
+			size += len(v)
+		}
+	}
+	return max(0, min(size, capBytes+1))
+}
+
+// appendTextHead appends the text form's column names and types, and the
+// legend when there are rows, with room for room bytes more, so that the
+// whole text is written into one buffer, sized once.
+func appendTextHead(b []byte, cols []Column, withRows bool, room int) []byte {
+	names := make([]string, len(cols))
+	types := make([]string, len(cols))
+	for i, c := range cols {
 		names[i], types[i] = c.Name, c.Type
 	}
 	namesJSON, typesJSON := marshalNoEscape(names), marshalNoEscape(types)
-	// A strings.Builder sized once: its String is the bytes written, not a
-	// copy of them.
-	var b strings.Builder
-	size := 128 + len(namesJSON) + len(typesJSON) + len(textLegend) + len(out.Notice)
-	for _, l := range lines {
-		size += len(l)
+	b = slices.Grow(b, len(namesJSON)+len(typesJSON)+len(textLegend)+room)
+	b = append(b, "columns: "...)
+	b = append(b, namesJSON...)
+	b = append(b, "\ntypes: "...)
+	b = append(b, typesJSON...)
+	b = append(b, '\n')
+	if withRows {
+		b = append(b, textLegend...)
+		b = append(b, '\n')
 	}
-	b.Grow(size)
-	b.WriteString("columns: ")
-	b.Write(namesJSON)
-	b.WriteString("\ntypes: ")
-	b.Write(typesJSON)
-	b.WriteByte('\n')
-	if len(lines) > 0 {
-		b.WriteString(textLegend)
-		b.WriteByte('\n')
-	}
-	for _, l := range lines {
-		b.Write(l)
-	}
-	fmt.Fprintf(&b, "rows: %d", out.RowCount)
+	return b
+}
+
+// finishText appends the summary line and the notice to the text form begun
+// by appendTextHead and capRows, and returns it.
+func finishText(b []byte, out RunQueryOutput) string {
+	b = append(b, "rows: "...)
+	b = strconv.AppendInt(b, int64(out.RowCount), 10)
 	if out.Truncated {
-		fmt.Fprintf(&b, " (truncated by %s)", out.TruncatedBy)
+		b = append(b, " (truncated by "...)
+		b = append(b, out.TruncatedBy...)
+		b = append(b, ')')
 	}
 	if out.Notice != "" {
-		b.WriteString("\nnotice: ")
-		b.WriteString(out.Notice)
+		b = append(b, "\nnotice: "...)
+		b = append(b, out.Notice...)
 	}
-	return b.String()
+	// b is not written again: the string can share its bytes rather than copy
+	// them (about as many bytes as the rows' values).
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }

@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -114,28 +115,29 @@ func TestCapRows(t *testing.T) {
 	}
 	// Whole rows while they fit.
 	rows := [][]json.RawMessage{row("1", "POINT(1 1)"), row("2", "POINT(2 2)"), row("3", "POINT(3 3)")}
-	kept, lines, cut, by := capRows(cols, rows, 2*len("1,POINT(1 1)\n"))
+	kept, text, cut, by := capRows(cols, rows, 2*len("1,POINT(1 1)\n"), []byte("head\n"))
 	assert.Len(t, kept, 2)
-	assert.Equal(t, "2,POINT(2 2)\n", string(lines[1]))
+	assert.Equal(t, "head\n1,POINT(1 1)\n2,POINT(2 2)\n", string(text), "the lines, after what was there")
 	assert.Empty(t, cut)
 	assert.True(t, by)
 
 	// A first row over the cap is cut, its small values kept.
 	big := strings.Repeat("x", 5000)
-	kept, lines, cut, by = capRows(cols, [][]json.RawMessage{row("1", big)}, 1024)
+	kept, text, cut, by = capRows(cols, [][]json.RawMessage{row("1", big)}, 1024, nil)
 	require.Len(t, kept, 1)
 	assert.False(t, by, "no more rows")
 	require.Len(t, cut, 1)
 	assert.Equal(t, CutValue{Row: 0, Column: "g", Bytes: 5002, KeptBytes: len(kept[0][1])}, cut[0])
-	assert.LessOrEqual(t, len(lines[0]), 1024)
+	assert.LessOrEqual(t, len(text), 1024)
+	assert.Equal(t, 1, bytes.Count(text, []byte("\n")), "one line")
 	assert.Equal(t, "1", string(kept[0][0]))
 
 	// Objects are compacted, and an oversized one becomes null.
 	obj := json.RawMessage(`{"type": "Polygon", "coordinates": [` + strings.Repeat("[1, 2], ", 500) + `[1, 2]]}`)
-	kept, _, cut, _ = capRows(cols, [][]json.RawMessage{{json.RawMessage("1"), obj}}, 1024)
+	kept, _, cut, _ = capRows(cols, [][]json.RawMessage{{json.RawMessage("1"), obj}}, 1024, nil)
 	assert.Equal(t, "null", string(kept[0][1]))
 	assert.Equal(t, 0+len("null"), cut[0].KeptBytes)
-	kept, _, cut, _ = capRows(cols, [][]json.RawMessage{{json.RawMessage("1"), json.RawMessage(`{"a": 1}`)}}, 1024)
+	kept, _, cut, _ = capRows(cols, [][]json.RawMessage{{json.RawMessage("1"), json.RawMessage(`{"a": 1}`)}}, 1024, nil)
 	assert.Equal(t, `{"a":1}`, string(kept[0][1]))
 	assert.Empty(t, cut)
 }
