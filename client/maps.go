@@ -107,8 +107,14 @@ func (s *MapService) TileGzip(ctx context.Context, connection, name string, z, x
 	return buf.Bytes(), nil
 }
 
-// gzipWriters are reused: a gzip.Writer holds about 800 KB of state.
-var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(io.Discard) }}
+// gzipWriters compress the tiles that came plain, and are reused (a
+// gzip.Writer holds hundreds of KB of state). BestSpeed: on a 180 KB tile of
+// 3,000 stores it takes about a quarter of the default level's time for 9%
+// more bytes (BenchmarkTileGzip), and the tile is on a view's critical path.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed) // a valid level: no error
+	return zw
+}}
 
 // isGzip reports whether data starts with gzip's magic and method
 // (deflate): RFC 1952's ID1 ID2 CM.
