@@ -23,8 +23,14 @@ func decodeQueryResult(r io.Reader, limits QueryLimits) (*QueryResult, error) {
 // decodeQueryResultSkipping is decodeQueryResult with skipCap bytes of
 // unknown keys skipped at most (tests lower it).
 func decodeQueryResultSkipping(r io.Reader, limits QueryLimits, skipCap int64) (*QueryResult, error) {
+	return decodeQueryResultInto(r, limits, skipCap, nil)
+}
+
+// decodeQueryResultInto is decodeQueryResultSkipping reading the rows into
+// bufs, when not nil, rather than into buffers of its own.
+func decodeQueryResultInto(r io.Reader, limits QueryLimits, skipCap int64, bufs *rowBuffers) (*QueryResult, error) {
 	br := &budgetReader{r: r}
-	d := &resultDecoder{dec: json.NewDecoder(br), br: br, limits: limits, colIndex: map[string]int{}, skipCap: skipCap}
+	d := &resultDecoder{dec: json.NewDecoder(br), br: br, limits: limits, colIndex: map[string]int{}, skipCap: skipCap, bufs: bufs}
 	if err := d.run(); err != nil {
 		return nil, classifyDecodeError(err)
 	}
@@ -59,6 +65,8 @@ type resultDecoder struct {
 	members []member
 	stack   []byte
 	slots   []json.RawMessage
+
+	bufs *rowBuffers // lent by RunFunc, or nil
 }
 
 // nullValue is the value of a key missing from a row.
@@ -208,7 +216,12 @@ func (d *resultDecoder) readRows() error {
 // takeOver returns a rowStream that goes on from where the decoder stopped:
 // what it has buffered, then the rest of the body.
 func (d *resultDecoder) takeOver() *rowStream {
-	s := &rowStream{r: d.br, off: d.offset(), limit: -1, buf: make([]byte, 0, minRowChunk)}
+	s := &rowStream{r: d.br, off: d.offset(), limit: -1}
+	if d.bufs != nil {
+		s.buf = d.bufs.chunk[:0]
+	} else {
+		s.buf = make([]byte, 0, minRowChunk)
+	}
 	s.buf = appendReader(s.buf, d.dec.Buffered())
 	if d.prefix != nil {
 		s.buf = appendReader(s.buf, d.prefix)
@@ -301,7 +314,11 @@ func (d *resultDecoder) scanRows(s *rowStream) error {
 			return nil
 		}
 		d.bytes += size
-		if d.rows == nil && d.limits.MaxRows > 0 {
+		switch {
+		case d.rows != nil:
+		case d.bufs != nil:
+			d.rows = d.bufs.rows[:0]
+		case d.limits.MaxRows > 0:
 			// Room for the rows asked for, up to a point, rather than
 			// doubling up to them.
 			d.rows = make([][]json.RawMessage, 0, min(d.limits.MaxRows, 128))

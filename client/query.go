@@ -80,6 +80,31 @@ type QueryResult struct {
 
 // Run executes req and decodes its result as a stream, stopping at limits.
 func (s *QueryService) Run(ctx context.Context, req *QueryRequest, limits QueryLimits) (*QueryResult, error) {
+	return s.run(ctx, req, limits, nil)
+}
+
+// RunFunc is Run for a caller that is done with the result when fn returns:
+// the bytes the rows are read into and their value slots are then reused by
+// a later call, which saves allocating them on every call. So fn must copy
+// whatever it keeps of res (a value is a slice of those bytes), and must not
+// let any of it reach another goroutine. Its error is RunFunc's.
+func (s *QueryService) RunFunc(ctx context.Context, req *QueryRequest, limits QueryLimits, fn func(res *QueryResult) error) error {
+	bufs := rowBufferPool.Get().(*rowBuffers)
+	defer func() {
+		bufs.reset()
+		rowBufferPool.Put(bufs)
+	}()
+	res, err := s.run(ctx, req, limits, bufs)
+	if err != nil {
+		return err
+	}
+	if cap(res.Rows) > cap(bufs.rows) {
+		bufs.rows = res.Rows[:0] // grown past the pooled one: keep the larger
+	}
+	return fn(res)
+}
+
+func (s *QueryService) run(ctx context.Context, req *QueryRequest, limits QueryLimits, bufs *rowBuffers) (*QueryResult, error) {
 	conn, err := s.c.resolveConnection(req.Connection)
 	if err != nil {
 		return nil, fmt.Errorf("carto: run query: %w", err)
@@ -118,7 +143,7 @@ func (s *QueryService) Run(ctx context.Context, req *QueryRequest, limits QueryL
 	// Closing without draining drops the connection: right for a body we stopped
 	// reading on purpose, and what keeps memory bounded.
 	defer resp.Body.Close()
-	res, err := decodeQueryResult(resp.Body, limits)
+	res, err := decodeQueryResultInto(resp.Body, limits, maxSkippedBytes, bufs)
 	if err != nil {
 		if ctx.Err() != nil {
 			err = ctx.Err()

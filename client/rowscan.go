@@ -488,7 +488,11 @@ func (d *resultDecoder) newRow(n int) []json.RawMessage {
 		if d.limits.MaxRows > 0 {
 			rows = min(rows, max(d.limits.MaxRows-len(d.rows), 1))
 		}
-		d.slots = make([]json.RawMessage, n*rows)
+		if d.bufs != nil {
+			d.slots = d.bufs.block(n * rows)
+		} else {
+			d.slots = make([]json.RawMessage, n*rows)
+		}
 	}
 	row := d.slots[:n:n]
 	d.slots = d.slots[n:]

@@ -117,14 +117,20 @@ func (d *Deps) runQuery(ctx context.Context, in RunQueryInput, info *callInfo) (
 			return nil, &callError{kind: "refused", text: "Query refused: " + err.Error()}
 		}
 	}
-	res, err := c.Queries.Run(ctx, &client.QueryRequest{Connection: conn, SQL: in.SQL, Parameters: params, Cached: in.Cached},
-		client.QueryLimits{MaxRows: limit, MaxBytes: d.readBudget()})
+	// Both forms are written inside the callback, where the rows are valid:
+	// they are copies, so the client can reuse the rows' buffers afterwards.
+	var result *mcp.CallToolResult
+	err := c.Queries.RunFunc(ctx, &client.QueryRequest{Connection: conn, SQL: in.SQL, Parameters: params, Cached: in.Cached},
+		client.QueryLimits{MaxRows: limit, MaxBytes: d.readBudget()}, func(res *client.QueryResult) error {
+			out, text := d.shapeQueryResult(conn, res, limit, in.MaxRows, lowered)
+			info.attrs = append(info.attrs, slog.Int("rows", out.RowCount), slog.Bool("truncated", out.Truncated))
+			result, cerr = queryResult(out, text)
+			return nil
+		})
 	if err != nil {
 		return nil, d.describe(opQuery, err)
 	}
-	out, text := d.shapeQueryResult(conn, res, limit, in.MaxRows, lowered)
-	info.attrs = append(info.attrs, slog.Int("rows", out.RowCount), slog.Bool("truncated", out.Truncated))
-	return queryResult(out, text)
+	return result, cerr
 }
 
 // checkParameters accepts an absent or null value, a JSON object or a JSON array.
