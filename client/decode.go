@@ -30,7 +30,7 @@ func decodeQueryResultSkipping(r io.Reader, limits QueryLimits, skipCap int64) (
 // bufs, when not nil, rather than into buffers of its own.
 func decodeQueryResultInto(r io.Reader, limits QueryLimits, skipCap int64, bufs *rowBuffers) (*QueryResult, error) {
 	br := &budgetReader{r: r}
-	d := &resultDecoder{dec: json.NewDecoder(br), br: br, limits: limits, colIndex: map[string]int{}, skipCap: skipCap, bufs: bufs}
+	d := &resultDecoder{dec: json.NewDecoder(br), br: br, limits: limits, skipCap: skipCap, bufs: bufs}
 	if err := d.run(); err != nil {
 		return nil, classifyDecodeError(err)
 	}
@@ -42,16 +42,18 @@ type resultDecoder struct {
 	br     *budgetReader
 	limits QueryLimits
 
-	schema       []Column // from "schema", when seen
-	rowKeys      []string // column order from the rows themselves, until schema is seen
-	colIndex     map[string]int
-	rows         [][]json.RawMessage
-	bytes        int64
-	meta         QueryMeta
-	sawRows      bool
-	truncated    string
-	stoppedEarly bool
-	overBudget   bool // the decoder hit the read budget and cannot go on
+	schema   []Column       // from "schema", when seen
+	rowKeys  []string       // column order from the rows themselves, until schema is seen
+	colIndex map[string]int // rowKeys' slots, past linearColumns of them
+	// duplicateNames is set when the schema names a column twice.
+	duplicateNames bool
+	rows           [][]json.RawMessage
+	bytes          int64
+	meta           QueryMeta
+	sawRows        bool
+	truncated      string
+	stoppedEarly   bool
+	overBudget     bool // the decoder hit the read budget and cannot go on
 
 	// The decoder is replaced after each skipped value (skipMember): base is the
 	// body offset of the current decoder's offset 0, and prefix what is left of
@@ -330,9 +332,9 @@ func (d *resultDecoder) scanRows(s *rowStream) error {
 // column returns the row slot of a key, adding a column for a new one.
 func (d *resultDecoder) column(key []byte, escaped bool) (int, error) {
 	if !escaped {
-		// The usual case, once per value: a lookup with string(key) written in
+		// The usual case, once per value: string(key) compared or written in
 		// the index expression does not allocate.
-		if i, ok := d.colIndex[string(key)]; ok {
+		if i, ok := d.slotOf(string(key)); ok {
 			return i, nil
 		}
 	}
@@ -341,26 +343,60 @@ func (d *resultDecoder) column(key []byte, escaped bool) (int, error) {
 		if err := json.Unmarshal(append(append([]byte{'"'}, key...), '"'), &name); err != nil {
 			return 0, fmt.Errorf("%w: a row key: %v", ErrInvalidResponse, err)
 		}
-		if i, ok := d.colIndex[name]; ok {
+		if i, ok := d.slotOf(name); ok {
 			return i, nil
 		}
 	}
-	// A row slot per rowKeys entry: with a duplicate name in the schema,
-	// colIndex has fewer entries than rowKeys, so len(colIndex) would reuse the
-	// slot of a schema column.
-	i := len(d.rowKeys)
-	d.colIndex[name] = i
-	d.rowKeys = append(d.rowKeys, name)
-	return i, nil
+	return d.addColumn(name), nil
 }
 
-// indexSchema seeds the column index from the schema the first time it is known,
+// linearColumns is how many columns are looked up by comparing names, one
+// after the other, before a map indexes them: for a usual result, comparing
+// a few names costs less than hashing one, and building the map costs more
+// than all the lookups.
+const linearColumns = 16
+
+// slotOf returns the row slot of a column name. When the schema has the name
+// twice, it is the last one's.
+func (d *resultDecoder) slotOf(name string) (int, bool) {
+	if d.colIndex != nil {
+		i, ok := d.colIndex[name]
+		return i, ok
+	}
+	for i := len(d.rowKeys) - 1; i >= 0; i-- {
+		if d.rowKeys[i] == name {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// addColumn gives name the next row slot. A row slot per rowKeys entry: with
+// a duplicate name in the schema, the names have fewer slots than rowKeys.
+func (d *resultDecoder) addColumn(name string) int {
+	i := len(d.rowKeys)
+	d.rowKeys = append(d.rowKeys, name)
+	switch {
+	case d.colIndex != nil:
+		d.colIndex[name] = i
+	case len(d.rowKeys) > linearColumns:
+		d.colIndex = make(map[string]int, 2*len(d.rowKeys))
+		for j, k := range d.rowKeys {
+			d.colIndex[k] = j // in order: the last of a name wins, as slotOf has it
+		}
+	}
+	return i
+}
+
+// indexSchema seeds the columns from the schema the first time it is known,
 // before any row has added keys of its own.
 func (d *resultDecoder) indexSchema() {
-	if len(d.colIndex) == 0 && len(d.schema) > 0 {
-		for i, c := range d.schema {
-			d.colIndex[c.Name] = i
-			d.rowKeys = append(d.rowKeys, c.Name)
+	if len(d.rowKeys) == 0 && len(d.schema) > 0 {
+		for _, c := range d.schema {
+			if _, seen := d.slotOf(c.Name); seen {
+				d.duplicateNames = true
+			}
+			d.addColumn(c.Name)
 		}
 	}
 }

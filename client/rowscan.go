@@ -456,7 +456,7 @@ func (d *resultDecoder) placeRow(b []byte) ([]json.RawMessage, int64, error) {
 	// is first tried against the j-th column, which costs a comparison where
 	// a lookup costs a hash. Only while no two columns share a name, so that
 	// this finds the slot the index would.
-	positional := len(d.colIndex) == len(d.rowKeys)
+	positional := !d.duplicateNames
 	for j, m := range d.members {
 		key := b[m.keyStart:m.keyEnd]
 		i := j
