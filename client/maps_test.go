@@ -29,12 +29,19 @@ func testTile(t *testing.T) (raw, gz []byte) {
 		f.Properties["name"] = "store"
 		fc.Append(f)
 	}
+	return tileOf(t, fc)
+}
+
+// tileOf is the MVT of fc's features in one layer, and its gzip-compressed
+// bytes.
+func tileOf(tb testing.TB, fc *geojson.FeatureCollection) (raw, gz []byte) {
+	tb.Helper()
 	raw, err := mvt.Marshal(mvt.Layers{&mvt.Layer{Name: "default", Version: 2, Extent: 4096, Features: fc.Features}})
-	require.NoError(t, err)
+	require.NoError(tb, err)
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	_, _ = zw.Write(raw)
-	require.NoError(t, zw.Close())
+	require.NoError(tb, zw.Close())
 	return raw, buf.Bytes()
 }
 
@@ -138,13 +145,7 @@ func BenchmarkTileGzip(b *testing.B) {
 		f.Properties["store_id"] = float64(i)
 		fc.Append(f)
 	}
-	raw, err := mvt.Marshal(mvt.Layers{&mvt.Layer{Name: "default", Version: 2, Extent: 4096, Features: fc.Features}})
-	require.NoError(b, err)
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	_, _ = zw.Write(raw)
-	require.NoError(b, zw.Close())
-	gz := buf.Bytes()
+	raw, gz := tileOf(b, fc)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/vnd.mapbox-vector-tile")
 		if r.URL.Query().Get("name") == "plain" {

@@ -12,11 +12,13 @@ import (
 )
 
 // benchDatasets are typical CARTO results, 100 rows each (the default max_rows).
-var benchDatasets = []struct {
+type benchDataset struct {
 	name string
 	cols []cartofake.Column
 	row  func(i int) []any
-}{
+}
+
+var benchDatasets = []benchDataset{
 	{
 		// A table of places with point geometries, as in CARTO's demo data.
 		name: "points",
@@ -61,6 +63,25 @@ var benchDatasets = []struct {
 	},
 }
 
+// result is the dataset's first n rows as the client decodes them, and the
+// size of CARTO's JSON row objects for them (with the commas between them).
+func (ds benchDataset) result(n int) (res *client.QueryResult, raw int) {
+	res = &client.QueryResult{Method: "POST"}
+	for _, c := range ds.cols {
+		res.Columns = append(res.Columns, client.Column{Name: c.Name, Type: c.Type})
+	}
+	for i := range n {
+		row := ds.row(i)
+		raw += len(cartofake.AppendRow(nil, ds.cols, row)) + 1 // and its comma
+		vals := make([]json.RawMessage, len(row))
+		for j, v := range row {
+			vals[j] = cartofake.AppendValue(nil, v)
+		}
+		res.Rows = append(res.Rows, vals)
+	}
+	return res, raw - 1 // no comma after the last row
+}
+
 // BenchmarkTextBytesPerRow measures the text form of run_query against CARTO's
 // raw JSON row objects for the same 100 rows. text/raw is the ratio of the whole
 // text (header and summary lines included) to the rows' JSON objects (with the
@@ -69,21 +90,7 @@ func BenchmarkTextBytesPerRow(b *testing.B) {
 	for _, ds := range benchDatasets {
 		b.Run(ds.name, func(b *testing.B) {
 			const n = 100
-			res := &client.QueryResult{Method: "POST"}
-			for _, c := range ds.cols {
-				res.Columns = append(res.Columns, client.Column{Name: c.Name, Type: c.Type})
-			}
-			raw := 0
-			for i := range n {
-				row := ds.row(i)
-				raw += len(cartofake.AppendRow(nil, ds.cols, row)) + 1 // and its comma
-				vals := make([]json.RawMessage, len(row))
-				for j, v := range row {
-					vals[j] = cartofake.AppendValue(nil, v)
-				}
-				res.Rows = append(res.Rows, vals)
-			}
-			raw-- // no comma after the last row
+			res, raw := ds.result(n)
 			d, err := NewDeps(Options{Client: &client.Client{}, MaxTextBytes: 16 << 20, Logger: slog.New(slog.DiscardHandler)})
 			if err != nil {
 				b.Fatal(err)
@@ -111,18 +118,7 @@ func BenchmarkQueryResultForms(b *testing.B) {
 	for _, ds := range benchDatasets {
 		b.Run(ds.name, func(b *testing.B) {
 			const n = 100
-			res := &client.QueryResult{Method: "POST"}
-			for _, c := range ds.cols {
-				res.Columns = append(res.Columns, client.Column{Name: c.Name, Type: c.Type})
-			}
-			for i := range n {
-				row := ds.row(i)
-				vals := make([]json.RawMessage, len(row))
-				for j, v := range row {
-					vals[j] = cartofake.AppendValue(nil, v)
-				}
-				res.Rows = append(res.Rows, vals)
-			}
+			res, _ := ds.result(n)
 			d, err := NewDeps(Options{Client: &client.Client{}, Logger: slog.New(slog.DiscardHandler)})
 			if err != nil {
 				b.Fatal(err)
