@@ -48,32 +48,49 @@ func benchTile(b *testing.B, src *Source, zmax int) {
 		b.Fatal(err)
 	}
 	o.Properties = src.props
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var h tileHeap
 	runtime.GC()
-	metrics.Read(sample)
-	base := sample[0].Value.Uint64()
-	var peak uint64
-	var tiles int64
+	base := h.live()
 	b.ResetTimer()
 	for range b.N {
-		res, err := src.Tile(context.Background(), o, func(t Tile) error {
-			if tiles++; tiles%256 == 0 {
-				metrics.Read(sample)
-				peak = max(peak, sample[0].Value.Uint64())
-			}
-			return nil
-		}, nil)
-		if err != nil {
+		if _, err := src.Tile(context.Background(), o, h.emit, nil); err != nil {
 			b.Fatal(err)
 		}
-		_ = res
 	}
 	b.StopTimer()
-	secs := b.Elapsed().Seconds()
-	b.ReportMetric(float64(tiles)/float64(b.N), "tiles/op")
-	b.ReportMetric(float64(tiles)/secs, "tiles/s")
-	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
-	b.ReportMetric(float64(peak-min(peak, base))/(1<<20), "peak-over-input-MiB")
+	h.report(b)
+	b.ReportMetric(float64(h.peak-min(h.peak, base))/(1<<20), "peak-over-input-MiB")
+}
+
+// tileHeap counts the tiles a benchmark's tiler emits and samples the heap
+// every 256 of them, keeping the peak.
+type tileHeap struct {
+	sample []metrics.Sample // made once: reading it allocates nothing
+	tiles  int64
+	peak   uint64
+}
+
+// live is the bytes of heap objects now.
+func (h *tileHeap) live() uint64 {
+	if h.sample == nil {
+		h.sample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	}
+	metrics.Read(h.sample)
+	return h.sample[0].Value.Uint64()
+}
+
+// emit is the tiler's emit function.
+func (h *tileHeap) emit(Tile) error {
+	if h.tiles++; h.tiles%256 == 0 {
+		h.peak = max(h.peak, h.live())
+	}
+	return nil
+}
+
+func (h *tileHeap) report(b *testing.B) {
+	b.ReportMetric(float64(h.tiles)/float64(b.N), "tiles/op")
+	b.ReportMetric(float64(h.tiles)/b.Elapsed().Seconds(), "tiles/s")
+	b.ReportMetric(float64(h.peak)/(1<<20), "peak-heap-MiB")
 }
 
 func BenchmarkPoints(b *testing.B) {
@@ -141,9 +158,8 @@ func benchAggregation(b *testing.B, options string, values func(i int) []any) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-			var tiles int64
-			var peak, read uint64
+			var h tileHeap
+			var read uint64
 			lone := -1
 			for range b.N {
 				a := NewPointAggregator(o)
@@ -158,25 +174,15 @@ func benchAggregation(b *testing.B, options string, values func(i int) []any) {
 					}
 				}
 				runtime.GC()
-				metrics.Read(sample)
-				read = max(read, sample[0].Value.Uint64())
-				_, err := a.Tile(context.Background(), o, func(Tile) error {
-					if tiles++; tiles%256 == 0 {
-						metrics.Read(sample)
-						peak = max(peak, sample[0].Value.Uint64())
-					}
-					return nil
-				}, nil)
-				if err != nil {
+				read = max(read, h.live())
+				if _, err := a.Tile(context.Background(), o, h.emit, nil); err != nil {
 					b.Fatal(err)
 				}
 				if len(a.single) > 0 {
 					lone = len(a.single[0].ends) + len(a.single[0].nums) + len(a.single[0].bools)
 				}
 			}
-			b.ReportMetric(float64(tiles)/float64(b.N), "tiles/op")
-			b.ReportMetric(float64(tiles)/b.Elapsed().Seconds(), "tiles/s")
-			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+			h.report(b)
 			b.ReportMetric(float64(read)/(1<<20), "read-live-MiB")
 			if lone >= 0 {
 				b.ReportMetric(float64(lone), "lone-points")
